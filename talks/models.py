@@ -1,0 +1,629 @@
+"""Parley's record of negotiations, after Popolo: parties, people and the
+posts they hold; talks, their sessions and the delegations at the table;
+what each side said it wanted; and, on every fact, the passage of the source
+it comes from."""
+
+import re
+import unicodedata
+
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
+
+from .dates import PartialDate, precision_field, qualifier_field, truncate
+
+
+def fold(text: str) -> str:
+    """Text reduced for matching names: no accents, case, apostrophes or
+    punctuation, so that "Ja'afari", "JAAFARI" and "Jaafari" meet."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    bare = re.sub(r"['\u2018\u2019\u02bb\u02bc`]", "", bare.casefold())
+    return " ".join(re.sub(r"[^\w]+", " ", bare).split())
+
+
+def squash_spaces(text: str) -> str:
+    return " ".join(text.split())
+
+
+def end_not_before_start(prefix: str = "") -> models.CheckConstraint:
+    start, end = f"{prefix}start_date", f"{prefix}end_date"
+    return models.CheckConstraint(
+        condition=Q(**{f"{end}__isnull": True}) | Q(**{f"{start}__isnull": True}) | Q(**{f"{end}__gte": F(start)}),
+        name="%(app_label)s_%(class)s_end_not_before_start",
+        violation_error_message="The end date cannot be before the start date.",
+    )
+
+
+class Cited(models.Model):
+    """A fact that carries its citations."""
+
+    citations = GenericRelation("talks.Citation")
+
+    class Meta:
+        abstract = True
+
+
+class StartEnd(Cited):
+    """A fact that runs from a start to an end, each a partial date."""
+
+    start_date = models.DateField(null=True, blank=True)
+    start_precision = precision_field("start")
+    start_qualifier = qualifier_field("start")
+    end_date = models.DateField(null=True, blank=True)
+    end_precision = precision_field("end")
+    end_qualifier = qualifier_field("end")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def start(self) -> PartialDate:
+        return PartialDate(self.start_date, self.start_precision, self.start_qualifier)
+
+    @property
+    def end(self) -> PartialDate:
+        return PartialDate(self.end_date, self.end_precision, self.end_qualifier)
+
+    def clean(self):
+        super().clean()
+        if self.start_date:
+            self.start_date = truncate(self.start_date, self.start_precision)
+        if self.end_date:
+            self.end_date = truncate(self.end_date, self.end_precision)
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The end date cannot be before the start date."})
+
+
+class Source(models.Model):
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=100, unique=True)
+    author = models.CharField(max_length=200, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    published_date = models.DateField(null=True, blank=True)
+    published_precision = precision_field("publication date")
+    url = models.URLField("URL", max_length=500, blank=True)
+    text = models.TextField(help_text="The full text. Citations quote from it, so change it with care.")
+    note = models.TextField(
+        "editor's note",
+        blank=True,
+        help_text="What a reader should know about this source, e.g. that it gives no date or publisher.",
+    )
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def published(self) -> PartialDate:
+        return PartialDate(self.published_date, self.published_precision)
+
+    def contains(self, excerpt: str) -> bool:
+        """Whether the excerpt is a passage of the text; runs of white space
+        count as one space, so a passage copied across a line break still
+        matches."""
+        return bool(excerpt.strip()) and squash_spaces(excerpt) in squash_spaces(self.text)
+
+
+class Citation(models.Model):
+    """Ties one fact to the passage of a source that supports it, or, for a
+    fact that does not come from a stored source, to an editor's note saying
+    where it does come from."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    fact = GenericForeignKey("content_type", "object_id")
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="citations",
+        help_text="Empty only for a fact from outside the stored sources; then say where it comes from in the note.",
+    )
+    excerpt = models.TextField(blank=True, help_text="Copied word for word from the source's text.")
+    about = models.CharField(
+        max_length=200, blank=True, help_text="Which part of the fact this supports, if not all of it (e.g. 'date')."
+    )
+    note = models.TextField(
+        "editor's note",
+        blank=True,
+        help_text="Shown to readers. Required when there is no source: say where the fact comes from.",
+    )
+
+    class Meta:
+        ordering = ["content_type", "object_id", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source__isnull=True) | ~Q(excerpt=""),
+                name="citation_source_has_excerpt",
+                violation_error_message="A citation of a source needs the excerpt that supports the fact.",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__isnull=False) | (Q(excerpt="") & ~Q(note="")),
+                name="citation_without_source_has_note",
+                violation_error_message=(
+                    "A fact from outside the stored sources needs an editor's note saying where it comes from, "
+                    "and no excerpt."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        if self.source_id:
+            return f"{self.source}: “{self.excerpt[:60]}”"
+        return f"Editor's note: {self.note[:60]}"
+
+    def clean(self):
+        super().clean()
+        if self.source_id is None:
+            if self.excerpt.strip():
+                raise ValidationError({"excerpt": "An excerpt needs its source: choose the source it is copied from."})
+            if not self.note.strip():
+                raise ValidationError(
+                    {"note": "Without a source, the editor's note must say where this fact comes from."}
+                )
+        elif not self.excerpt.strip():
+            raise ValidationError({"excerpt": "Copy the passage of the source that supports this fact."})
+        elif not self.source.contains(self.excerpt):
+            raise ValidationError(
+                {"excerpt": f"This excerpt does not occur in the text of “{self.source}”. Copy it word for word."}
+            )
+
+
+class Alias(Cited):
+    """Another name of a party, person or talk: a variant spelling, a
+    translation, an abbreviation, the name in its original script."""
+
+    class Kind(models.TextChoices):
+        VARIANT = "variant", "variant spelling"
+        TRANSLATION = "translation", "translation"
+        ABBREVIATION = "abbreviation", "abbreviation"
+        ORIGINAL = "original", "original script"
+        FORMER = "former", "former name"
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    named = GenericForeignKey("content_type", "object_id")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=12, choices=Kind, default=Kind.VARIANT)
+    language = models.CharField(max_length=20, blank=True, help_text="A language code such as 'ar' or 'ru'.")
+    folded = models.CharField(max_length=200, editable=False, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "aliases"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "name"],
+                name="alias_unique_per_record",
+                violation_error_message="This record already has that alias.",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+# A signal rather than save(), because loading fixtures saves raw and skips
+# save() but still sends pre_save.
+@receiver(pre_save, sender=Alias)
+def fold_alias(sender, instance: Alias, **kwargs):
+    instance.folded = fold(instance.name)
+
+
+class Named(Cited):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    aliases = GenericRelation(Alias)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name
+
+
+class Party(Named):
+    class Kind(models.TextChoices):
+        STATE = "state", "state"
+        GOVERNMENT = "government", "government"
+        COALITION = "coalition", "opposition coalition"
+        ARMED_GROUP = "armed_group", "armed group"
+        POLITICAL_BODY = "political_body", "political body"
+        INTERNATIONAL = "international", "international organisation"
+
+    kind = models.CharField(max_length=16, choices=Kind)
+    description = models.TextField(blank=True)
+    member_of = models.ManyToManyField(
+        "self",
+        through="PartyMembership",
+        through_fields=("member", "organisation"),
+        symmetrical=False,
+        related_name="members",
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name_plural = "parties"
+        ordering = ["name"]
+
+
+class PartyMembership(Cited):
+    member = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="member_links")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["organisation__name", "member__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "organisation"],
+                name="membership_unique",
+                violation_error_message="This party is already recorded as a member of that organisation.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(member=F("organisation")),
+                name="membership_not_of_itself",
+                violation_error_message="A party cannot be a member of itself.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} in {self.organisation}"
+
+
+class Person(Named):
+    description = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "people"
+        ordering = ["name"]
+
+
+class Post(StartEnd):
+    """A title a person holds, at a party where there is one."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="posts")
+    organisation = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="posts", null=True, blank=True)
+    title = models.CharField(max_length=300, help_text="As a reader would write it, e.g. 'Foreign Minister'.")
+    former = models.BooleanField(
+        default=False, help_text="Tick when the source calls the post former but gives no end date."
+    )
+
+    class Meta(StartEnd.Meta):
+        ordering = ["person__name", "-start_date"]
+        constraints = [end_not_before_start()]
+
+    def __str__(self):
+        title = f"former {self.title}" if self.former else self.title
+        return f"{self.person}, {title}"
+
+
+class Topic(Cited):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Process(Cited):
+    """A series of talks, such as the Astana process."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "processes"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Talk(StartEnd):
+    class Status(models.TextChoices):
+        PLANNED = "planned", "planned"
+        UNDER_WAY = "under_way", "under way"
+        CONCLUDED = "concluded", "concluded"
+        POSTPONED = "postponed", "postponed"
+        CANCELLED = "cancelled", "cancelled"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    aliases = GenericRelation(Alias)
+    process = models.ForeignKey(Process, on_delete=models.SET_NULL, null=True, blank=True, related_name="talks")
+    summary = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status)
+    venue = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    convened_by = models.ManyToManyField(
+        Party, related_name="convened_talks", blank=True, help_text="Whose initiative the talks were."
+    )
+    hosted_by = models.ManyToManyField(Party, related_name="hosted_talks", blank=True)
+    mediated_by = models.ManyToManyField(Party, related_name="mediated_talks", blank=True)
+    follows = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="followed_by",
+        help_text="The talks these follow on from.",
+    )
+
+    class Meta(StartEnd.Meta):
+        ordering = ["start_date", "name"]
+        constraints = [
+            end_not_before_start(),
+            models.CheckConstraint(
+                condition=~Q(follows=F("pk")),
+                name="talk_does_not_follow_itself",
+                violation_error_message="Talks cannot follow themselves.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def place(self) -> str:
+        return ", ".join(part for part in (self.venue, self.city, self.country) if part)
+
+
+class Session(StartEnd):
+    class Kind(models.TextChoices):
+        OPENING = "opening", "opening"
+        PLENARY = "plenary", "plenary"
+        CLOSED_DOOR = "closed_door", "closed-door"
+        BILATERAL = "bilateral", "bilateral"
+        PRESS = "press", "press conference"
+
+    class Format(models.TextChoices):
+        FACE_TO_FACE = "face_to_face", "face-to-face"
+        INDIRECT = "indirect", "indirect (proximity)"
+        UNKNOWN = "", "not known"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "planned"
+        HELD = "held", "held"
+        CANCELLED = "cancelled", "cancelled"
+
+    talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="sessions")
+    title = models.CharField(max_length=200)
+    sequence = models.PositiveSmallIntegerField(default=1, help_text="Orders the sessions of a talk.")
+    kind = models.CharField(max_length=12, choices=Kind)
+    format = models.CharField(max_length=12, choices=Format, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.HELD)
+    description = models.TextField(blank=True)
+    parties = models.ManyToManyField(Party, related_name="sessions", blank=True, help_text="Who was present.")
+    people = models.ManyToManyField(Person, related_name="sessions", blank=True, help_text="Who spoke or presided.")
+
+    class Meta(StartEnd.Meta):
+        ordering = ["talk", "sequence"]
+        constraints = [
+            end_not_before_start(),
+            models.UniqueConstraint(
+                fields=["talk", "sequence"],
+                name="session_sequence_unique_per_talk",
+                violation_error_message="Another session of this talk already has this place in the order.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.talk}: {self.title}"
+
+
+class Milestone(Cited):
+    """A dated happening that is not a session: an agreement, a ceasefire,
+    an announcement."""
+
+    class Kind(models.TextChoices):
+        AGREEMENT = "agreement", "agreement"
+        CEASEFIRE = "ceasefire", "ceasefire"
+        ANNOUNCEMENT = "announcement", "announcement"
+        OTHER = "other", "other"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind)
+    date = models.DateField(null=True, blank=True)
+    date_precision = precision_field("date")
+    date_qualifier = qualifier_field("date")
+    talk = models.ForeignKey(
+        Talk,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="milestones",
+        help_text="The talk this belongs to or bears on, if any.",
+    )
+    parties = models.ManyToManyField(Party, related_name="milestones", blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["date", "title"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def when(self) -> PartialDate:
+        return PartialDate(self.date, self.date_precision, self.date_qualifier)
+
+    def clean(self):
+        super().clean()
+        if self.date:
+            self.date = truncate(self.date, self.date_precision)
+
+
+class Delegation(Cited):
+    class Role(models.TextChoices):
+        NEGOTIATING = "negotiating", "negotiating party"
+        GUARANTOR = "guarantor", "guarantor / convener"
+        OBSERVER = "observer", "observer"
+        MEDIATOR = "mediator", "mediator"
+        HOST = "host", "host"
+
+    talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="delegations")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="delegations")
+    role = models.CharField(max_length=12, choices=Role)
+    count_note = models.CharField(
+        max_length=200, blank=True, help_text="A size the source gives in words, e.g. 'at least 15 groups'."
+    )
+    components = models.ManyToManyField(
+        Party,
+        related_name="component_of",
+        blank=True,
+        verbose_name="component groups",
+        help_text="Groups that sat at the table as part of this delegation.",
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["talk", "role", "party__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["talk", "party"],
+                name="delegation_one_per_party_per_talk",
+                violation_error_message="This party already has a delegation at this talk.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.party} at {self.talk}"
+
+
+class DelegationMember(Cited):
+    class Role(models.TextChoices):
+        HEAD = "head", "head"
+        DEPUTY = "deputy", "deputy head"
+        SPOKESPERSON = "spokesperson", "spokesperson"
+        MEMBER = "member", "member"
+        ADVISER = "adviser", "adviser"
+
+    delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="delegation_seats")
+    role = models.CharField(max_length=12, choices=Role, default=Role.MEMBER)
+    post = models.ForeignKey(
+        Post,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="delegation_seats",
+        help_text="The post the person held, i.e. in what capacity they sat.",
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="E.g. 'a leading figure of the opposition'.")
+
+    class Meta:
+        ordering = ["delegation", "role", "person__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delegation", "person"],
+                name="member_once_per_delegation",
+                violation_error_message="This person is already a member of this delegation.",
+            ),
+            models.UniqueConstraint(
+                fields=["delegation"],
+                condition=Q(role="head"),
+                name="one_head_per_delegation",
+                violation_error_message="This delegation already has a head.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} ({self.get_role_display()}, {self.delegation})"
+
+    def clean(self):
+        super().clean()
+        if self.post_id and self.person_id and self.post.person_id != self.person_id:
+            raise ValidationError({"post": "Choose a post held by this person."})
+
+
+class Position(Cited):
+    """What a party said it wants on a topic, through a speaker, on a date,
+    at a talk or one of its sessions."""
+
+    class Stance(models.TextChoices):
+        SUPPORTS = "supports", "supports"
+        OPPOSES = "opposes", "opposes"
+        DEMANDS = "demands", "demands"
+        PROPOSES = "proposes", "proposes"
+        STATES = "states", "states"
+
+    talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="positions")
+    session = models.ForeignKey(Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="positions")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="positions")
+    speaker = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="positions")
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="positions")
+    date = models.DateField(null=True, blank=True)
+    date_precision = precision_field("date")
+    date_qualifier = qualifier_field("date")
+    stance = models.CharField(max_length=10, choices=Stance)
+    summary = models.CharField(max_length=300, help_text="What the party wants, in a sentence.")
+    quote = models.TextField(blank=True, help_text="The speaker's words, verbatim, if the source quotes them.")
+
+    class Meta:
+        ordering = ["talk", "topic__name", "party__name"]
+
+    def __str__(self):
+        return f"{self.party} on {self.topic}: {self.summary}"
+
+    @property
+    def when(self) -> PartialDate:
+        return PartialDate(self.date, self.date_precision, self.date_qualifier)
+
+    def clean(self):
+        super().clean()
+        if self.date:
+            self.date = truncate(self.date, self.date_precision)
+        if self.session_id and self.talk_id and self.session.talk_id != self.talk_id:
+            raise ValidationError({"session": "Choose a session of this position's talk."})
+
+
+class Claim(Cited):
+    """A statement about a party that sources may disagree on. Claims that
+    cannot both be right are linked, so readers see that sources differ."""
+
+    subject = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="claims")
+    statement = models.CharField(max_length=300, help_text="Said of the subject, e.g. 'wants an Islamic state'.")
+    held_by = models.ManyToManyField(
+        Party, related_name="claims_held", blank=True, help_text="Who, according to the source, holds this view."
+    )
+    conflicts_with = models.ManyToManyField(
+        "self", blank=True, help_text="Claims that sources make instead of this one."
+    )
+
+    class Meta:
+        ordering = ["subject__name", "statement"]
+
+    def __str__(self):
+        return f"{self.subject}: {self.statement}"
+
+
+class FixtureLoad(models.Model):
+    """A fixture file already loaded into this database, so that loading
+    again leaves alone whatever staff have since changed or deleted."""
+
+    name = models.CharField(max_length=200, unique=True)
+    sha256 = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,237 @@
+"""The seed data: every fact the source document states, each traceable to
+a passage of it."""
+
+import json
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+
+from talks.models import (
+    Alias,
+    Citation,
+    Claim,
+    Delegation,
+    FixtureLoad,
+    Milestone,
+    Party,
+    Person,
+    Position,
+    Session,
+    Source,
+    Talk,
+    fold,
+)
+
+SEED = settings.SEEDS_DIR / "000_d6c37e90a5c18326.txt"
+FIXTURES = sorted(settings.FIXTURE_DIR.glob("*.json"))
+
+
+def fixture_records(model: str) -> list[dict]:
+    return [
+        record
+        for path in FIXTURES
+        for record in json.loads(path.read_text(encoding="utf-8"))
+        if record["model"] == model
+    ]
+
+
+def test_every_excerpt_in_the_fixtures_occurs_in_its_sources_text():
+    texts = {record["pk"]: record["fields"]["text"] for record in fixture_records("talks.source")}
+    citations = fixture_records("talks.citation")
+    assert citations
+    for citation in citations:
+        fields = citation["fields"]
+        if fields["source"] is None:
+            continue
+        excerpt = " ".join(fields["excerpt"].split())
+        assert excerpt, citation
+        assert excerpt in " ".join(texts[fields["source"]].split()), f"citation pk={citation['pk']}"
+
+
+def test_every_quote_is_verbatim_from_the_source():
+    text = " ".join(fixture_records("talks.source")[0]["fields"]["text"].split())
+    for position in fixture_records("talks.position"):
+        quote = position["fields"]["quote"]
+        assert " ".join(quote.split()) in text, f"position pk={position['pk']}"
+
+
+def test_the_seed_source_is_the_document_in_seeds_word_for_word():
+    (source,) = fixture_records("talks.source")
+    assert source["fields"]["text"] == SEED.read_text(encoding="utf-8")
+    assert source["fields"]["author"] == "Miguel"
+    assert source["fields"]["publisher"] == ""
+    assert source["fields"]["published_date"] is None
+    assert "no publication date" in source["fields"]["note"]
+
+
+pytestmark = pytest.mark.django_db
+
+FACT_MODELS = [
+    "party",
+    "partymembership",
+    "person",
+    "post",
+    "topic",
+    "process",
+    "talk",
+    "session",
+    "milestone",
+    "delegation",
+    "delegationmember",
+    "position",
+    "claim",
+    "alias",
+]
+
+
+@pytest.mark.parametrize("model_name", FACT_MODELS)
+def test_every_seeded_fact_carries_a_citation(seeded, model_name):
+    model = apps.get_model("talks", model_name)
+    uncited = model.objects.filter(citations__isnull=True)
+    assert model.objects.exists()
+    assert not uncited.exists(), list(uncited)
+
+
+def test_facts_from_outside_the_source_say_so_and_quote_nothing(seeded):
+    outside = Citation.objects.filter(source__isnull=True)
+    assert outside.exists()
+    assert not outside.exclude(excerpt="").exists()
+    assert not outside.filter(note="").exists()
+    talk = Talk.objects.get(slug="astana-2017-01")
+    date_note = talk.citations.get(source__isnull=True, about__icontains="start")
+    assert "23 January 2017" in date_note.note
+
+
+def test_the_astana_talks_where_when_and_whose_initiative(seeded):
+    talk = Talk.objects.get(slug="astana-2017-01")
+    assert (talk.venue, talk.city, talk.country) == ("Rixos hotel", "Astana", "Kazakhstan")
+    assert str(talk.start) == "23 January 2017"
+    assert str(talk.end) == "expected: 24 January 2017"
+    assert set(talk.convened_by.values_list("name", flat=True)) == {"Russia", "Turkey", "Iran"}
+    assert list(talk.hosted_by.values_list("name", flat=True)) == ["Kazakhstan"]
+
+
+SEVEN_DELEGATIONS = {
+    "Syrian Government": ("negotiating", "Bashar Jaafari"),
+    "Syrian opposition": ("negotiating", "Mohammad Aloush"),
+    "Russia": ("guarantor", None),
+    "Iran": ("guarantor", None),
+    "Turkey": ("guarantor", None),
+    "United States": ("observer", "George Krol"),
+    "United Nations": ("mediator", "Staffan de Mistura"),
+}
+
+
+def test_seven_delegations_with_their_roles_and_heads(seeded):
+    delegations = Delegation.objects.filter(talk__slug="astana-2017-01").select_related("party")
+    found = {}
+    for delegation in delegations:
+        head = delegation.members.filter(role="head").first()
+        found[delegation.party.name] = (delegation.role, head.person.name if head else None)
+    assert found == SEVEN_DELEGATIONS
+
+
+def test_heads_sit_in_the_capacity_the_source_gives(seeded):
+    heads = {
+        seat.person.name: seat.post.title
+        for seat in Delegation.objects.get(party__slug="syrian-government").members.all()
+    }
+    assert heads == {"Bashar Jaafari": "Permanent Representative of Syria to the United Nations"}
+    krol = Person.objects.get(slug="george-krol").posts.get()
+    assert (krol.title, krol.organisation.name) == ("Ambassador to Kazakhstan", "United States")
+
+
+def test_the_opposition_is_at_least_15_groups_with_its_named_components(seeded):
+    opposition = Delegation.objects.get(party__slug="syrian-opposition")
+    assert opposition.count_note == "at least 15 militant groups"
+    assert set(opposition.components.values_list("name", flat=True)) == {
+        "Jaish al-Mujahideen",
+        "Faylaq al-Sham",
+        "Free Syrian Army",
+        "High Negotiations Committee",
+    }
+    spokesperson = opposition.members.get(role="spokesperson")
+    assert spokesperson.person.name == "Yehya al-Aridi"
+
+
+def test_aloush_was_a_former_hnc_negotiator_and_a_jaysh_al_islam_member(seeded):
+    posts = {(post.organisation.name, post.former) for post in Person.objects.get(slug="mohammad-aloush").posts.all()}
+    assert posts == {("High Negotiations Committee", True), ("Jaysh al-Islam", False)}
+
+
+def test_the_terrorist_designation_is_recorded_on_both_groups_as_conflicting_claims(seeded):
+    claims = Claim.objects.filter(statement__icontains="terrorist")
+    assert set(claims.values_list("subject__name", flat=True)) == {"Jaish al-Mujahideen", "Jaysh al-Islam"}
+    first, second = claims
+    assert second in first.conflicts_with.all()
+    assert first in second.conflicts_with.all()
+    excerpts = {claim.subject.name: claim.citations.get().excerpt for claim in claims}
+    assert "including Jaish al-Mujahideen" in excerpts["Jaish al-Mujahideen"]
+    assert excerpts["Jaysh al-Islam"].startswith("The group is widely regarded as a terrorist group")
+
+
+def test_the_opening_was_face_to_face_and_the_negotiations_behind_closed_doors(seeded):
+    opening, closed = Session.objects.filter(talk__slug="astana-2017-01").order_by("sequence")
+    assert (opening.kind, opening.format) == ("opening", "face_to_face")
+    assert {"Nursultan Nazarbayev", "Kairat Abdrakhmanov"} <= set(opening.people.values_list("name", flat=True))
+    assert (closed.kind, closed.format) == ("closed_door", "indirect")
+
+
+@pytest.mark.parametrize(
+    ("party", "topic", "stance", "words"),
+    [
+        ("syrian-opposition", "ceasefire", "supports", "ceasefire"),
+        ("syrian-opposition", "negotiation-format", "opposes", "face-to-face"),
+        ("syrian-government", "disarmament-and-amnesty", "demands", "amnesty"),
+        ("kazakhstan", "political-settlement", "supports", "negotiations"),
+        ("kazakhstan", "humanitarian-aid", "states", "$700,000"),
+    ],
+)
+def test_each_sides_stated_position(seeded, party, topic, stance, words):
+    position = Position.objects.get(party__slug=party, topic__slug=topic)
+    assert position.stance == stance
+    assert words in position.summary
+    assert position.citations.filter(source__isnull=False).exists()
+
+
+def test_the_30_december_ceasefire_was_brokered_by_turkey_and_russia(seeded):
+    ceasefire = Milestone.objects.get(kind="ceasefire")
+    assert str(ceasefire.when) == "30 December 2016"
+    assert {"Turkey", "Russia"} <= set(ceasefire.parties.values_list("name", flat=True))
+
+
+def test_the_geneva_meeting_is_planned_and_follows_astana(seeded):
+    geneva = Talk.objects.get(slug="geneva-2017-02")
+    assert geneva.status == "planned"
+    assert str(geneva.start) == "planned: 8 February 2017"
+    assert geneva.follows.slug == "astana-2017-01"
+    assert list(geneva.mediated_by.values_list("name", flat=True)) == ["United Nations"]
+
+
+@pytest.mark.parametrize(
+    ("spelling", "canonical"),
+    [
+        ("Aloush", "Mohammad Aloush"),
+        ("Alloush", "Mohammad Aloush"),
+        ("Steffan de Mistura", "Staffan de Mistura"),
+        ("Ja'afari", "Bashar Jaafari"),
+        ("bashar al jaafari", "Bashar Jaafari"),
+        ("Jaish al-Islam", "Jaysh al-Islam"),
+        ("Jaysh Al-Islam", "Jaysh al-Islam"),
+        ("Faylak al-Sham", "Faylaq al-Sham"),
+        ("Sham Faction", "Faylaq al-Sham"),
+        ("Army of Mujahideen", "Jaish al-Mujahideen"),
+    ],
+)
+def test_every_spelling_variant_leads_to_its_record(seeded, spelling, canonical):
+    folded = fold(spelling)
+    names = {str(alias.named) for alias in Alias.objects.filter(folded__contains=folded)}
+    names |= set(Party.objects.filter(name__icontains=spelling).values_list("name", flat=True))
+    names |= set(Person.objects.filter(name__icontains=spelling).values_list("name", flat=True))
+    assert canonical in names
+
+
+def test_the_ledger_records_each_fixture_file(seeded):
+    assert set(FixtureLoad.objects.values_list("name", flat=True)) == {path.name for path in FIXTURES}
+    assert Source.objects.count() == 1

@@ -1,0 +1,125 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from talks.models import Alias, Citation, DelegationMember, PartyMembership, fold
+
+from .builders import (
+    SOURCE_TEXT,
+    cite,
+    make_delegation,
+    make_party,
+    make_person,
+    make_session,
+    make_talk,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("spelling", "other"),
+    [
+        ("Ja'afari", "Jaafari"),
+        ("JAYSH AL-ISLAM", "Jaysh al Islam"),
+        ("Mohammad Alloush", "mohammad alloush"),
+        ("Faylaq al-Shām", "Faylaq al-Sham"),
+    ],
+)
+def test_fold_makes_spellings_that_differ_only_in_case_accents_and_punctuation_meet(spelling, other):
+    assert fold(spelling) == fold(other)
+
+
+def test_alias_keeps_a_folded_name_for_searching():
+    person = make_person(name="Bashar Jaafari")
+    alias = Alias.objects.create(named=person, name="Bashar Ja'afari")
+    assert alias.folded == "bashar jaafari"
+
+
+def test_database_refuses_a_talk_that_ends_before_it_starts():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_talk(start_date=datetime.date(2017, 1, 24), end_date=datetime.date(2017, 1, 23))
+
+
+def test_clean_explains_an_end_before_the_start():
+    session = make_session()
+    session.start_date, session.end_date = datetime.date(2017, 1, 24), datetime.date(2017, 1, 23)
+    with pytest.raises(ValidationError, match="cannot be before the start date"):
+        session.full_clean()
+
+
+def test_database_refuses_a_second_delegation_of_one_party_at_one_talk():
+    delegation = make_delegation()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_delegation(talk=delegation.talk, party=delegation.party)
+
+
+def test_database_refuses_two_heads_of_one_delegation():
+    delegation = make_delegation()
+    DelegationMember.objects.create(delegation=delegation, person=make_person(), role="head")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DelegationMember.objects.create(delegation=delegation, person=make_person(), role="head")
+
+
+def test_database_refuses_a_party_that_is_a_member_of_itself():
+    party = make_party()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PartyMembership.objects.create(member=party, organisation=party)
+
+
+def test_citation_of_a_passage_in_its_source_is_valid(source):
+    citation = cite(make_party(), source, "The opposition wants the ceasefire to hold.")
+    citation.full_clean()
+
+
+def test_citation_matches_across_a_line_break(source):
+    citation = Citation(fact=make_party(), source=source, excerpt="on Monday.\n  The opposition")
+    citation.full_clean()
+
+
+def test_citation_whose_excerpt_is_not_in_its_source_is_refused_with_the_source_named(source):
+    citation = Citation(fact=make_party(), source=source, excerpt="The government wants the ceasefire to hold.")
+    with pytest.raises(ValidationError) as caught:
+        citation.full_clean()
+    assert "does not occur in the text of “A report”" in str(caught.value.message_dict["excerpt"])
+
+
+def test_fact_from_outside_the_sources_needs_an_editors_note_and_no_excerpt(source):
+    party = make_party()
+    with pytest.raises(ValidationError, match="must say where this fact comes from"):
+        Citation(fact=party).full_clean()
+    with pytest.raises(ValidationError, match="needs its source"):
+        Citation(fact=party, excerpt="made up").full_clean()
+    Citation(fact=party, note="Public record: UN press release.").full_clean()
+
+
+def test_database_refuses_a_citation_with_neither_excerpt_nor_note(source):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Citation.objects.create(fact=make_party(), source=source, excerpt="")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Citation.objects.create(fact=make_party(), source=None, note="")
+
+
+def test_deleting_a_fact_deletes_its_citations(source):
+    party = make_party()
+    cite(party, source, SOURCE_TEXT[:20])
+    party.delete()
+    assert not Citation.objects.exists()
+
+
+def test_a_month_precise_date_is_stored_as_the_first_of_the_month():
+    talk = make_talk(start_date=datetime.date(2017, 1, 23), start_precision="month")
+    talk.full_clean()
+    assert talk.start_date == datetime.date(2017, 1, 1)
+    assert str(talk.start) == "January 2017"
+
+
+def test_delegation_member_post_must_be_held_by_that_member():
+    member = make_person()
+    other = make_person()
+    post = other.posts.create(title="Ambassador")
+    seat = DelegationMember(delegation=make_delegation(), person=member, post=post)
+    with pytest.raises(ValidationError, match="post held by this person"):
+        seat.full_clean()

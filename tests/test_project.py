@@ -1,0 +1,57 @@
+"""The project as an operator and a developer meet it: settings that refuse
+to run unsafely, migrations in step with the models."""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+PRODUCTION = {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "s" * 50, "DJANGO_ALLOWED_HOSTS": "parley.example"}
+
+
+def start_django(**environment) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | environment
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_settings_start_with_a_secret_key_and_hosts():
+    assert start_django(**PRODUCTION).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ({"DJANGO_SECRET_KEY": ""}, "DJANGO_SECRET_KEY must be set"),
+        ({"DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY must be set"),
+        ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS must list"),
+    ],
+)
+def test_production_settings_refuse_to_start_without_what_they_need(missing, message):
+    result = start_django(**(PRODUCTION | missing))
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+@pytest.mark.django_db
+def test_migrations_are_in_step_with_the_models():
+    call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_editors_group_can_edit_the_record_but_not_users():
+    from django.contrib.auth.models import Group
+
+    codenames = set(Group.objects.get(name="Editors").permissions.values_list("codename", flat=True))
+    assert {"add_talk", "change_citation", "delete_position", "view_source"} <= codenames
+    assert not {"add_user", "change_user", "change_group", "view_fixtureload"} & codenames
