@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
+from django.urls import reverse
 
 from .dates import PartialDate, precision_field, qualifier_field, truncate
 
@@ -100,6 +101,9 @@ class Source(models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse("source", args=[self.slug])
+
     @property
     def published(self) -> PartialDate:
         return PartialDate(self.published_date, self.published_precision)
@@ -161,6 +165,9 @@ class Citation(models.Model):
             return f"{self.source}: “{self.excerpt[:60]}”"
         return f"Editor's note: {self.note[:60]}"
 
+    def get_absolute_url(self):
+        return self.fact.get_absolute_url() if self.fact else ""
+
     def clean(self):
         super().clean()
         if self.source_id is None:
@@ -212,17 +219,11 @@ class Alias(Cited):
         return self.name
 
 
-# A signal rather than save(), because loading fixtures saves raw and skips
-# save() but still sends pre_save.
-@receiver(pre_save, sender=Alias)
-def fold_alias(sender, instance: Alias, **kwargs):
-    instance.folded = fold(instance.name)
-
-
 class Named(Cited):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     aliases = GenericRelation(Alias)
+    folded = models.CharField(max_length=200, editable=False, db_index=True)
 
     class Meta:
         abstract = True
@@ -255,6 +256,9 @@ class Party(Named):
         verbose_name_plural = "parties"
         ordering = ["name"]
 
+    def get_absolute_url(self):
+        return reverse("party", args=[self.slug])
+
 
 class PartyMembership(Cited):
     member = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="memberships")
@@ -279,6 +283,9 @@ class PartyMembership(Cited):
     def __str__(self):
         return f"{self.member} in {self.organisation}"
 
+    def get_absolute_url(self):
+        return self.member.get_absolute_url()
+
 
 class Person(Named):
     description = models.TextField(blank=True)
@@ -286,6 +293,9 @@ class Person(Named):
     class Meta:
         verbose_name_plural = "people"
         ordering = ["name"]
+
+    def get_absolute_url(self):
+        return reverse("person", args=[self.slug])
 
 
 class Post(StartEnd):
@@ -303,8 +313,16 @@ class Post(StartEnd):
         constraints = [end_not_before_start()]
 
     def __str__(self):
+        return f"{self.person}, {self.label}"
+
+    def get_absolute_url(self):
+        return f"{self.person.get_absolute_url()}#post-{self.pk}"
+
+    @property
+    def label(self) -> str:
+        """The post as a reader would write it: 'former Chief negotiator, High Negotiations Committee'."""
         title = f"former {self.title}" if self.former else self.title
-        return f"{self.person}, {title}"
+        return f"{title}, {self.organisation}" if self.organisation_id else title
 
 
 class Topic(Cited):
@@ -317,6 +335,9 @@ class Topic(Cited):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("timeline") + f"?topic={self.slug}"
 
 
 class Process(Cited):
@@ -333,6 +354,9 @@ class Process(Cited):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("talk_list") + f"?process={self.slug}"
+
 
 class Talk(StartEnd):
     class Status(models.TextChoices):
@@ -345,6 +369,7 @@ class Talk(StartEnd):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     aliases = GenericRelation(Alias)
+    folded = models.CharField(max_length=200, editable=False, db_index=True)
     process = models.ForeignKey(Process, on_delete=models.SET_NULL, null=True, blank=True, related_name="talks")
     summary = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status)
@@ -378,6 +403,9 @@ class Talk(StartEnd):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("talk", args=[self.slug])
 
     @property
     def place(self) -> str:
@@ -426,6 +454,9 @@ class Session(StartEnd):
     def __str__(self):
         return f"{self.talk}: {self.title}"
 
+    def get_absolute_url(self):
+        return f"{self.talk.get_absolute_url()}#session-{self.pk}"
+
 
 class Milestone(Cited):
     """A dated happening that is not a session: an agreement, a ceasefire,
@@ -452,6 +483,7 @@ class Milestone(Cited):
         help_text="The talk this belongs to or bears on, if any.",
     )
     parties = models.ManyToManyField(Party, related_name="milestones", blank=True)
+    topics = models.ManyToManyField(Topic, related_name="milestones", blank=True)
     description = models.TextField(blank=True)
 
     class Meta:
@@ -459,6 +491,9 @@ class Milestone(Cited):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("timeline") + f"#milestone-{self.slug}"
 
     @property
     def when(self) -> PartialDate:
@@ -506,6 +541,9 @@ class Delegation(Cited):
     def __str__(self):
         return f"{self.party} at {self.talk}"
 
+    def get_absolute_url(self):
+        return reverse("delegations", args=[self.talk.slug]) + f"#delegation-{self.party.slug}"
+
 
 class DelegationMember(Cited):
     class Role(models.TextChoices):
@@ -547,6 +585,9 @@ class DelegationMember(Cited):
     def __str__(self):
         return f"{self.person} ({self.get_role_display()}, {self.delegation})"
 
+    def get_absolute_url(self):
+        return self.delegation.get_absolute_url()
+
     def clean(self):
         super().clean()
         if self.post_id and self.person_id and self.post.person_id != self.person_id:
@@ -582,6 +623,9 @@ class Position(Cited):
     def __str__(self):
         return f"{self.party} on {self.topic}: {self.summary}"
 
+    def get_absolute_url(self):
+        return reverse("positions", args=[self.talk.slug]) + f"#position-{self.pk}"
+
     @property
     def when(self) -> PartialDate:
         return PartialDate(self.date, self.date_precision, self.date_qualifier)
@@ -613,6 +657,9 @@ class Claim(Cited):
     def __str__(self):
         return f"{self.subject}: {self.statement}"
 
+    def get_absolute_url(self):
+        return f"{self.subject.get_absolute_url()}#claim-{self.pk}"
+
 
 class FixtureLoad(models.Model):
     """A fixture file already loaded into this database, so that loading
@@ -627,3 +674,11 @@ class FixtureLoad(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# A signal rather than save(), because loading fixtures saves raw, which skips
+# save() but still sends pre_save.
+@receiver(pre_save)
+def fold_names(sender, instance, raw=False, **kwargs):
+    if isinstance(instance, (Alias, Named, Talk)):
+        instance.folded = fold(instance.name)

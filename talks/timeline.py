@@ -1,0 +1,170 @@
+"""The timeline: talks, their sessions and the milestones around them, as
+one list of dated entries."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from .dates import DatePrecision, DateQualifier, PartialDate
+from .models import Citation, Milestone, Party, Session, Talk, Topic, fold
+
+
+def _last_day(partial: PartialDate) -> datetime.date | None:
+    """The last day a partial date could mean, so that "January 2017" is
+    still in a range that starts on 15 January."""
+    date = partial.date
+    if date is None:
+        return None
+    if partial.precision == DatePrecision.YEAR:
+        return date.replace(month=12, day=31)
+    if partial.precision == DatePrecision.MONTH:
+        following = date.replace(day=28) + datetime.timedelta(days=4)
+        return following - datetime.timedelta(days=following.day)
+    return date
+
+
+@dataclass
+class Entry:
+    KINDS = {
+        "talk": "Talks",
+        **{value: f"{label.capitalize()} session" for value, label in Session.Kind.choices},
+        **{value: label.capitalize() for value, label in Milestone.Kind.choices},
+    }
+    STATUSES = [("held", "Held"), ("planned", "Planned"), ("cancelled", "Cancelled")]
+
+    anchor: str
+    kind: str
+    status: str
+    title: str
+    start: PartialDate
+    end: PartialDate
+    url: str
+    description: str = ""
+    talk: Talk | None = None
+    parties: list[Party] = field(default_factory=list)
+    topics: list[Topic] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    detail: str = ""
+    sequence: int = 0
+
+    @property
+    def kind_label(self) -> str:
+        return self.KINDS[self.kind]
+
+    @property
+    def status_label(self) -> str:
+        return dict(self.STATUSES)[self.status]
+
+    @property
+    def first_day(self) -> datetime.date | None:
+        return self.start.date
+
+    @property
+    def last_day(self) -> datetime.date | None:
+        return _last_day(self.end) if self.end else _last_day(self.start)
+
+    @property
+    def planned(self) -> bool:
+        return self.status == "planned"
+
+    def matches(self, text: str) -> bool:
+        words = fold(text).split()
+        haystack = fold(" ".join([self.title, self.description, self.detail, *(p.name for p in self.parties)]))
+        return all(word in haystack for word in words)
+
+    def sort_key(self):
+        return (self.start.date is None, self.start.date or datetime.date.min, self.sequence, self.title)
+
+
+def _status(talk_status: str) -> str:
+    if talk_status in {Talk.Status.PLANNED, Talk.Status.POSTPONED}:
+        return "planned"
+    if talk_status == Talk.Status.CANCELLED:
+        return "cancelled"
+    return "held"
+
+
+CITED = Prefetch("citations", queryset=Citation.objects.select_related("source"))
+
+
+def entries(talk: Talk | None = None) -> list[Entry]:
+    """Every entry of the timeline (or of one talk's), in date order, in a
+    fixed number of queries whatever the amount of data."""
+    talks = Talk.objects.prefetch_related(
+        CITED,
+        "convened_by",
+        "hosted_by",
+        "mediated_by",
+        "delegations__party",
+        "positions__topic",
+    )
+    sessions = Session.objects.select_related("talk").prefetch_related(CITED, "parties", "people", "positions__topic")
+    milestones = Milestone.objects.select_related("talk").prefetch_related(CITED, "parties", "topics")
+    if talk is not None:
+        talks, sessions, milestones = talks.filter(pk=talk.pk), sessions.filter(talk=talk), milestones.filter(talk=talk)
+
+    found = []
+    for each in talks:
+        parties = {p.pk: p for p in [*each.convened_by.all(), *each.hosted_by.all(), *each.mediated_by.all()]}
+        parties |= {d.party.pk: d.party for d in each.delegations.all()}
+        found.append(
+            Entry(
+                anchor=f"talk-{each.slug}",
+                kind="talk",
+                status=_status(each.status),
+                title=each.name,
+                start=each.start,
+                end=each.end,
+                url=each.get_absolute_url(),
+                description=each.summary,
+                detail=each.place,
+                talk=each,
+                parties=sorted(parties.values(), key=lambda p: p.name),
+                topics=_topics(each.positions.all()),
+                # A talk carries many citations; its entry shows those for its dates.
+                citations=[c for c in each.citations.all() if "date" in c.about or not c.about],
+            )
+        )
+    for session in sessions:
+        found.append(
+            Entry(
+                anchor=f"session-{session.pk}",
+                kind=session.kind,
+                status=session.status,
+                title=session.title,
+                start=session.start,
+                end=session.end,
+                url=session.get_absolute_url(),
+                description=session.description,
+                detail=session.get_format_display() if session.format else "",
+                talk=session.talk,
+                parties=list(session.parties.all()),
+                topics=_topics(session.positions.all()),
+                citations=list(session.citations.all()),
+                sequence=session.sequence,
+            )
+        )
+    for milestone in milestones:
+        planned = milestone.date_qualifier in {DateQualifier.PLANNED, DateQualifier.EXPECTED}
+        found.append(
+            Entry(
+                anchor=f"milestone-{milestone.slug}",
+                kind=milestone.kind,
+                status="planned" if planned else "held",
+                title=milestone.title,
+                start=milestone.when,
+                end=PartialDate(None),
+                url=milestone.get_absolute_url(),
+                description=milestone.description,
+                talk=milestone.talk,
+                parties=list(milestone.parties.all()),
+                topics=list(milestone.topics.all()),
+                citations=list(milestone.citations.all()),
+            )
+        )
+    return sorted(found, key=Entry.sort_key)
+
+
+def _topics(positions) -> list[Topic]:
+    return sorted({p.topic.pk: p.topic for p in positions}.values(), key=lambda t: t.name)
