@@ -5,6 +5,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
@@ -21,11 +22,13 @@ from .models import (
     Claim,
     Delegation,
     DelegationMember,
+    Milestone,
     Party,
     PartyMembership,
     Person,
     Position,
     Post,
+    Process,
     Session,
     Source,
     Talk,
@@ -35,6 +38,28 @@ from .models import (
 
 CITED = Prefetch("citations", queryset=Citation.objects.select_related("source"))
 PER_PAGE = 50
+
+# What a citation supports, with what each kind of fact needs for its name
+# and address, so that a source page lists its facts in a fixed number of queries.
+FACTS = GenericPrefetch(
+    "fact",
+    [
+        Alias.objects.prefetch_related("named"),
+        Claim.objects.select_related("subject"),
+        Delegation.objects.select_related("party", "talk"),
+        DelegationMember.objects.select_related("person", "delegation__party", "delegation__talk"),
+        Milestone.objects.all(),
+        Party.objects.all(),
+        PartyMembership.objects.select_related("member", "organisation"),
+        Person.objects.all(),
+        Position.objects.select_related("party", "topic", "talk"),
+        Post.objects.select_related("person", "organisation"),
+        Process.objects.all(),
+        Session.objects.select_related("talk"),
+        Talk.objects.all(),
+        Topic.objects.all(),
+    ],
+)
 
 
 def render_browse(request: HttpRequest, template: str, context: dict, form) -> HttpResponse:
@@ -110,8 +135,8 @@ def delegations_of(talk: Talk) -> list[tuple[str, list[Delegation]]]:
         Prefetch("components", queryset=Party.objects.prefetch_related(CITED)),
         Prefetch(
             "members",
-            queryset=DelegationMember.objects.select_related("person", "post__organisation").prefetch_related(
-                CITED, Prefetch("post", queryset=Post.objects.prefetch_related(CITED))
+            queryset=DelegationMember.objects.select_related("person").prefetch_related(
+                CITED, Prefetch("post", queryset=Post.objects.select_related("organisation").prefetch_related(CITED))
             ),
         ),
     )
@@ -336,7 +361,7 @@ def passages_of(source: Source, citations: list[Citation]) -> tuple[list, list[P
 @require_GET
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     source = get_object_or_404(Source, slug=slug)
-    citations = list(source.citations.select_related("content_type").prefetch_related("fact"))
+    citations = list(source.citations.select_related("content_type").prefetch_related(FACTS))
     pieces, passages = passages_of(source, citations)
     return render(request, "talks/source_detail.html", {"source": source, "pieces": pieces, "passages": passages})
 
@@ -351,9 +376,13 @@ def search(request: HttpRequest) -> HttpResponse:
         by_name = Q(name__icontains=query) | Q(folded__contains=folded) | Q(aliases__folded__contains=folded)
         parties = Party.objects.filter(by_name).distinct().prefetch_related("aliases")
         people = Person.objects.filter(by_name).distinct().prefetch_related("aliases")
-        talks = Talk.objects.filter(
-            by_name | Q(summary__icontains=query) | Q(city__icontains=query) | Q(venue__icontains=query)
-        ).distinct()
+        talks = (
+            Talk.objects.filter(
+                by_name | Q(summary__icontains=query) | Q(city__icontains=query) | Q(venue__icontains=query)
+            )
+            .distinct()
+            .prefetch_related("aliases")
+        )
         sessions = Session.objects.filter(Q(title__icontains=query) | Q(description__icontains=query)).select_related(
             "talk"
         )

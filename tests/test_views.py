@@ -1,0 +1,420 @@
+import datetime
+import itertools
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from talks.models import Alias, Citation, DelegationMember, Milestone, Position, Session, Talk
+
+from .builders import make_delegation, make_party, make_person, make_talk, make_topic
+
+pytestmark = pytest.mark.django_db
+
+ASTANA = "/talks/astana-2017-01/"
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def text_of(response) -> str:
+    """The page as a reader reads it: tags dropped, white space folded."""
+    html = response.content.decode()
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+# Every page a reader can reach, as a URL on the seed data.
+PAGES = [
+    "/",
+    "/talks/",
+    ASTANA,
+    f"{ASTANA}delegations/",
+    f"{ASTANA}positions/",
+    f"{ASTANA}positions/compare/?a=syrian-government&b=syrian-opposition",
+    "/timeline/",
+    "/parties/",
+    "/parties/syrian-opposition/",
+    "/people/",
+    "/people/mohammad-aloush/",
+    "/sources/",
+    "/sources/syrian-government-and-opposition-factions-begin-talks/",
+    "/search/?q=Astana",
+]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_renders_in_the_sites_look(client, seeded, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<main id="main"' in html
+    assert 'role="search"' in html
+    assert "htmx" in html
+
+
+def test_home_says_what_parley_is_and_lists_the_talks_and_latest_entries(client, seeded):
+    page = text_of(client.get("/"))
+    assert "Every fact links to the passage of the source" in page
+    assert "Astana talks on Syria, January 2017" in page
+    assert "Rixos hotel, Astana, Kazakhstan" in page
+    assert "Latest on the timeline" in page
+    assert "planned: 8 February 2017" in page
+
+
+def test_talk_page_answers_where_when_and_who_convened_and_hosted(client, seeded):
+    page = text_of(client.get(ASTANA))
+    assert "When 23 January 2017" in page
+    assert "expected: 24 January 2017" in page
+    assert "Where Rixos hotel, Astana, Kazakhstan" in page
+    assert "Convened by Iran , Russia , Turkey" in page
+    assert "Hosted by Kazakhstan" in page
+    for section in ('id="timeline"', 'id="delegations"', 'id="positions"'):
+        assert section in client.get(ASTANA).content.decode()
+
+
+SEVEN = [
+    ("Syrian Government", "Bashar Jaafari"),
+    ("Syrian opposition", "Mohammad Aloush"),
+    ("United States", "George Krol"),
+    ("United Nations", "Staffan de Mistura"),
+    ("Russia", None),
+    ("Iran", None),
+    ("Turkey", None),
+]
+
+
+@pytest.mark.parametrize("url", [ASTANA, f"{ASTANA}delegations/"])
+def test_each_of_the_seven_delegations_is_shown_with_its_head(client, seeded, url):
+    html = client.get(url).content.decode()
+    for party, head in SEVEN:
+        slug = party.lower().replace(" ", "-")
+        block = html.split(f'id="delegation-{slug}"')[1].split('class="delegation"')[0]
+        assert party in block
+        if head:
+            assert "Head" in block
+            assert head in block
+
+
+def test_delegations_are_grouped_by_role_with_posts_and_component_groups(client, seeded):
+    page = text_of(client.get(f"{ASTANA}delegations/"))
+    assert page.index("Negotiating parties") < page.index("Conveners and guarantors") < page.index("Mediator")
+    assert "Permanent Representative of Syria to the United Nations" in page
+    assert "Ambassador to Kazakhstan" in page
+    assert "At least 15 militant groups , including Faylaq al-Sham , Free Syrian Army" in page
+    assert "High Negotiations Committee , Jaish al-Mujahideen" in page
+
+
+def test_positions_show_both_sides_with_their_sources(client, seeded):
+    response = client.get(f"{ASTANA}positions/")
+    page = text_of(response)
+    assert "Bolster the existing 30 December ceasefire" in page
+    assert "The rebels must lay down their arms in exchange for an amnesty" in page
+    assert "The first negotiation session will not be face-to-face" in page
+    html = response.content.decode()
+    assert "bolstering the existing Dec 30 ceasefire" in html
+    assert "laying down of arms for an amnesty deal" in html
+    assert 'href="/sources/syrian-government-and-opposition-factions-begin-talks/#citation-' in html
+
+
+def test_compare_shows_two_parties_side_by_side(client, seeded):
+    url = f"{ASTANA}positions/compare/?a=syrian-government&b=syrian-opposition"
+    html = client.get(url).content.decode()
+    head = html.split("<thead>")[1].split("</thead>")[0]
+    assert "Syrian Government" in head
+    assert "Syrian opposition" in head
+    assert "Kazakhstan" not in head
+
+
+def test_compare_without_two_parties_asks_for_them(client, seeded):
+    page = text_of(client.get(f"{ASTANA}positions/compare/?a=nobody"))
+    assert "Choose two parties above" in page
+    assert "The first party filter “nobody” was ignored" in page
+
+
+def test_geneva_meeting_is_marked_as_planned(client, seeded):
+    html = client.get("/timeline/?talk=geneva-2017-02").content.decode()
+    assert '<time class="date date--planned" datetime="2017-02-08">planned: 8 February 2017</time>' in html
+    assert "entry--planned" in html
+
+
+def test_timeline_shows_precision_and_no_face_to_face_reason(client, seeded):
+    page = text_of(client.get("/timeline/"))
+    assert "30 December 2016" in page
+    assert "indirect (proximity)" in page
+
+
+def test_party_page_shows_that_sources_differ_on_a_claim(client, seeded):
+    page = text_of(client.get("/parties/jaysh-al-islam/"))
+    assert "regarded as a terrorist group by Russia, Iran, Syria and Egypt" in page
+    assert "Sources differ." in page
+    assert "Jaish al-Mujahideen" in page
+    aliases = page.split("Also written", 1)[1].split("A rebel faction", 1)[0]
+    assert "Jaysh Al-Islam" in aliases
+    assert "Jaish al-Islam" in aliases
+
+
+def test_party_page_shows_members_and_delegations(client, seeded):
+    page = text_of(client.get("/parties/syrian-opposition/"))
+    assert "Has as a member Faylaq al-Sham" in page
+    assert "Delegation at the Astana talks on Syria, January 2017" in page
+    assert "Yehya al-Aridi" in page
+
+
+def test_person_page_shows_aliases_posts_seats_and_statements(client, seeded):
+    page = text_of(client.get("/people/yehya-al-aridi/"))
+    assert "Also written Yahya al-Aridi" in page
+    assert "Spokesperson" in page
+    assert "Spokesperson of the Syrian opposition delegation" in page
+    assert "The first negotiation session will not be face-to-face" in page
+
+
+def test_source_page_marks_every_cited_passage_and_links_it_to_its_facts(client, seeded):
+    response = client.get("/sources/syrian-government-and-opposition-factions-begin-talks/")
+    html = response.content.decode()
+    assert html.count("<mark ") >= 10
+    assert '<mark id="passage-1">' in html
+    cited = Citation.objects.filter(source__isnull=False)
+    for citation in cited:
+        assert f'id="citation-{citation.pk}"' in html
+    assert 'href="/people/mohammad-aloush/"' in html
+    assert "Leave a Reply" in html
+
+
+def test_every_cited_fact_has_its_excerpt_one_click_away(client, seeded):
+    html = client.get(ASTANA).content.decode()
+    assert html.count('popovertarget="cite-') >= 20
+    assert "“Rixos Hotel" in html or ">Rixos Hotel" in html or "Rixos Hotel in Astana" in html
+
+
+def test_facts_from_outside_the_source_show_the_editors_note(client, seeded):
+    html = client.get(ASTANA).content.decode()
+    assert "Not from a stored source" in html
+    assert "23 January 2017" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Alloush", "Mohammad Aloush"),
+        ("aloush", "Mohammad Aloush"),
+        ("ALLOUSH", "Mohammad Aloush"),
+        ("Steffan de Mistura", "Staffan de Mistura"),
+        ("Staffan", "Staffan de Mistura"),
+        ("Jaish al-Islam", "Jaysh al-Islam"),
+        ("Jaysh al Islam", "Jaysh al-Islam"),
+        ("Faylak", "Faylaq al-Sham"),
+        ("Faylaq al-Shām", "Faylaq al-Sham"),
+        ("Ja'afari", "Bashar Jaafari"),
+        ("Jaafari", "Bashar Jaafari"),
+        ("Rixos", "Astana talks on Syria, January 2017"),
+        ("amnesty", "Syrian Government on disarmament and amnesty"),
+    ],
+)
+def test_search_finds_by_any_spelling_case_and_accent(client, seeded, query, expected):
+    assert expected in text_of(client.get("/search/", {"q": query}))
+
+
+def test_search_groups_results_by_kind(client, seeded):
+    page = text_of(client.get("/search/", {"q": "opposition"}))
+    assert "Parties" in page
+    assert "Positions" in page
+
+
+def test_search_with_no_match_says_what_to_try(client, seeded):
+    assert "Nothing matches “zzzz”. Try fewer words" in text_of(client.get("/search/", {"q": "zzzz"}))
+
+
+def test_unknown_page_is_a_404_in_the_sites_look(client, seeded):
+    response = client.get("/talks/no-such-talk/")
+    assert response.status_code == 404
+    assert "Page not found" in text_of(response)
+    assert 'role="search"' in response.content.decode()
+
+
+def test_only_get_is_allowed_on_reader_pages(client, seeded):
+    assert client.post("/timeline/").status_code == 405
+
+
+# Filtered views: the full page, the HTMX fragment, bad input, query counts.
+
+FILTERED = {
+    "timeline": ("/timeline/", {"party": "syrian-opposition"}),
+    "talks": ("/talks/", {"status": "planned"}),
+    "positions": (f"{ASTANA}positions/", {"party": "syrian-government"}),
+}
+
+
+@pytest.mark.parametrize("name", FILTERED)
+def test_filtered_view_full_page_has_a_get_form_and_the_results(client, seeded, name):
+    url, params = FILTERED[name]
+    html = client.get(url, params).content.decode()
+    assert html.startswith("<!doctype html>")
+    assert '<form id="filters"' in html
+    assert 'method="get"' in html
+    assert 'id="result-count"' in html
+    assert "Clear filters" in html
+
+
+@pytest.mark.parametrize("name", FILTERED)
+def test_filtered_view_htmx_request_gets_only_the_results_region(client, seeded, name):
+    url, params = FILTERED[name]
+    response = client.get(url, params | {"topic": ""}, **HTMX)
+    html = response.content.decode()
+    assert "<html" not in html
+    assert html.strip().startswith('<div id="browse"')
+    assert 'id="result-count"' in html
+    # The address bar gets the filters that apply, without empty ones.
+    assert response["HX-Push-Url"] == f"{url}?{next(iter(params))}={next(iter(params.values()))}"
+    assert "HX-Request" in response["Vary"]
+
+
+def test_history_restore_request_gets_the_full_page(client, seeded):
+    response = client.get("/timeline/", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert "<html" in response.content.decode()
+
+
+def test_timeline_filter_by_party_keeps_only_its_entries(client, seeded):
+    page = text_of(client.get("/timeline/", {"party": "kazakhstan"}))
+    assert "Opening" in page
+    assert "Closed-door negotiations" not in page
+    assert "Showing 2 entries involving Kazakhstan." in page
+
+
+@pytest.mark.parametrize(
+    ("params", "shown", "hidden"),
+    [
+        ({"kind": "ceasefire"}, "30 December ceasefire", "Opening"),
+        ({"status": "planned"}, "UN-mediated talks in Geneva", "30 December ceasefire"),
+        ({"topic": "ceasefire"}, "30 December ceasefire", "UN-mediated talks in Geneva"),
+        ({"talk": "geneva-2017-02"}, "UN-mediated talks in Geneva", "Closed-door negotiations"),
+        ({"start": "2017-01-01"}, "Opening", "30 December ceasefire"),
+        ({"end": "2016-12-31"}, "30 December ceasefire", "Opening"),
+        ({"q": "face-to-face"}, "Opening", "30 December ceasefire"),
+        ({"q": "NAZARBAYEV"}, "Opening", "Closed-door negotiations"),
+    ],
+)
+def test_timeline_filters(client, seeded, params, shown, hidden):
+    page = text_of(client.get("/timeline/", params))
+    results = page.split("Entries", 1)[1]
+    assert shown in results
+    assert hidden not in results.split("Showing", 1)[1]
+
+
+def test_timeline_facets_count_what_each_value_would_give(client, seeded):
+    html = client.get("/timeline/", {"status": "held"}).content.decode()
+    facet = html.split(">Party</h3>")[1].split("</section>")[0]
+    assert re.search(r"Kazakhstan</a> <span class=\"facet__count\">2</span>", facet)
+    assert "party=kazakhstan" in facet
+    assert "status=held" in facet
+
+
+def test_timeline_empty_result_says_what_to_change(client, seeded):
+    page = text_of(client.get("/timeline/", {"q": "nothing like this"}))
+    assert "No entries match these filters." in page
+    assert "clear all filters" in page
+
+
+def test_talks_list_filters_by_year_place_and_party(client, seeded):
+    assert "Showing 2 talks in 2017." in text_of(client.get("/talks/", {"year": "2017"}))
+    page = text_of(client.get("/talks/", {"place": "geneva"}))
+    assert "UN-mediated talks in Geneva" in page
+    assert "Astana talks on Syria, January 2017" not in page.split("Talks found")[1]
+    page = text_of(client.get("/talks/", {"party": "united-states"}))
+    assert "Showing 1 talk involving United States." in page
+
+
+BAD_INPUT = [
+    ("/timeline/?party=nobody", "The party filter “nobody” was ignored: there is no party"),
+    ("/timeline/?start=2017-02-30", "The from filter “2017-02-30” was ignored: Enter a valid date."),
+    ("/timeline/?end=99999-01-01", "The to filter “99999-01-01” was ignored"),
+    ("/timeline/?start=2017-02-01&end=2017-01-01", "was ignored: it is before the “from” date"),
+    ("/timeline/?q=" + "x" * 201, "The text filter “" + "x" * 40 + "…” was ignored"),
+    ("/timeline/?party=russia&party=iran", "The party filter “iran” was ignored: it was given more than once."),
+    ("/timeline/?q=a%00b", "The text filter"),
+    ("/timeline/?kind=meteor", "The kind filter “meteor” was ignored"),
+    ("/timeline/?page=abc", "Showing"),
+    ("/timeline/?page=999999999999999999999", "Showing"),
+    ("/timeline/?q=%E0%A4%A", "Showing"),
+    ("/timeline/?topic=%FF%FE", "was ignored"),
+    ("/talks/?year=99999999999999999999999", "The year filter"),
+    ("/talks/?status=lost", "The status filter “lost” was ignored"),
+    ("/talks/?party=" + "%00", "The party filter"),
+    (f"{ASTANA}positions/?topic=weather", "The topic filter “weather” was ignored"),
+    (f"{ASTANA}positions/compare/?a=russia&a=iran&b=nobody", "was ignored"),
+    ("/search/?q=" + "y" * 500, "The search filter"),
+    ("/search/?q=%00", "The search filter"),
+]
+
+
+@pytest.mark.parametrize(("url", "notice"), BAD_INPUT)
+def test_bad_query_string_input_is_ignored_and_said_so(client, seeded, url, notice):
+    for headers in ({}, HTMX):
+        response = client.get(url, **headers)
+        assert response.status_code == 200
+        assert notice in text_of(response)
+
+
+_rows = itertools.count(1)
+
+
+def add_rows(count: int) -> None:
+    """More of everything the pages list, each cited, to show that query
+    counts do not grow with the data."""
+    source = Citation.objects.filter(source__isnull=False).first().source
+    talk = Talk.objects.get(slug="astana-2017-01")
+    topic = make_topic()
+    for _ in range(count):
+        index = next(_rows)
+        party = make_party(name=f"Extra party {index}")
+        Alias.objects.create(named=party, name=f"Extra alias {index}")
+        person = make_person(name=f"Extra person {index}")
+        post = person.posts.create(title="Envoy", organisation=party)
+        other = make_talk(name=f"Extra talk {index}", start_date=datetime.date(2018, 1, 1) + datetime.timedelta(days=index))
+        other.convened_by.add(party)
+        delegation = make_delegation(talk=talk, party=party)
+        delegation.components.add(make_party())
+        seat = DelegationMember.objects.create(delegation=delegation, person=person, post=post, role="head")
+        session = Session.objects.create(talk=talk, title=f"Extra session {index}", kind="plenary", sequence=100 + index)
+        session.parties.add(party)
+        milestone = Milestone.objects.create(title=f"Extra milestone {index}", slug=f"extra-{index}", kind="other")
+        position = Position.objects.create(
+            talk=talk, party=party, speaker=person, topic=topic, stance="states", summary=f"Extra {index}"
+        )
+        for fact in (party, person, post, other, delegation, seat, session, milestone, position):
+            Citation.objects.create(fact=fact, source=source, excerpt="Astana")
+
+
+def queries_for(client, url: str, **headers) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, **headers).status_code == 200
+    return len(queries)
+
+
+QUERY_COUNT_PAGES = [
+    *PAGES,
+    "/timeline/?party=syrian-opposition&q=talks",
+    "/talks/?year=2017",
+    "/parties/united-nations/",
+    "/people/staffan-de-mistura/",
+    "/search/?q=extra",
+]
+
+
+@pytest.mark.parametrize("url", QUERY_COUNT_PAGES)
+def test_query_count_does_not_grow_with_the_data(client, seeded, url):
+    # One of each first, so that every list is non-empty and every prefetch runs.
+    add_rows(1)
+    client.get(url)  # warm caches such as ContentType's
+    before = queries_for(client, url)
+    add_rows(5)
+    assert queries_for(client, url) == before
+
+
+@pytest.mark.parametrize("name", FILTERED)
+def test_query_count_of_htmx_fragment_does_not_grow_with_the_data(client, seeded, name):
+    url, params = FILTERED[name]
+    full = f"{url}?{next(iter(params))}={next(iter(params.values()))}"
+    client.get(full, **HTMX)
+    before = queries_for(client, full, **HTMX)
+    add_rows(4)
+    assert queries_for(client, full, **HTMX) == before
