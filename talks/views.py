@@ -172,7 +172,7 @@ class Matrix:
 
     def rows(self):
         for topic in self.topics:
-            yield topic, [self.cells.get((topic.pk, party.pk), []) for party in self.parties]
+            yield topic, [(party, self.cells.get((topic.pk, party.pk), [])) for party in self.parties]
 
 
 def matrix_of(positions: list[Position], parties: list[Party] | None = None) -> Matrix:
