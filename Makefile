@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The browser tests inject axe-core from here (never from a CDN); see package.json.
+AXE := node_modules/axe-core/axe.min.js
 
 # Parley needs Python 3.12 or newer: the first one found on PATH, or under
 # pyenv; PYTHON=/path/to/python3 overrides the search.
@@ -27,7 +29,7 @@ db: $(VENV)/.installed ## Bring the database up to date and load the seed data
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_fixtures
 
-test: $(VENV)/.installed ## Lint, then run the whole test suite (DATABASE_URL picks the database)
+test: $(VENV)/.installed $(AXE) ## Lint, then run the whole test suite (DATABASE_URL picks the database)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -50,5 +52,15 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet ".[test]"
 	touch $@
 
+# npm ci runs when axe-core is missing or the lock changed; the touch keeps the
+# file newer than the lock whatever date npm gives the files it unpacks.
+# Without npm the browser tests fail and say how to get axe-core; the others run.
+$(AXE): package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --silent --no-audit --no-fund && touch $@; \
+	else \
+		echo "npm not found: the browser tests need axe-core from npm (apt-get install npm, then make test)." >&2; \
+	fi
+
 clean:
-	rm -rf $(VENV) staticfiles .coverage htmlcov
+	rm -rf $(VENV) staticfiles .coverage htmlcov node_modules tests/browser/screenshots
