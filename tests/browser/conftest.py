@@ -1,0 +1,132 @@
+"""Fixtures for the browser tests: one Debian chromium for the whole run, a fresh
+context (cookies, storage, history) per test, and the seed data on a live server.
+
+Nothing here downloads anything: the browser is Debian's package, not a
+Playwright build, and axe-core comes from node_modules (npm ci, run by make).
+"""
+
+import os
+from collections.abc import Iterator
+from itertools import chain
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core import serializers
+from django.core.management import call_command
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from talks.loading import fixture_files, load_fixtures
+
+# Playwright's sync API drives the browser from an asyncio event loop that runs
+# in this thread, so Django sees every ORM call made here (loading the seed data,
+# flushing the database between tests) as coming from an async context and
+# refuses it. Those calls do not run concurrently with the loop: the loop only
+# serves Playwright while a Playwright call is in progress, so they are safe.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+TALKS = apps.get_app_config("talks")
+SKIP_HINT = "or skip the browser tests with: make test PYTEST_ARGS='-m \"not browser\"'"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder is a browser test, whether or not its module says so."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    # Fail, never skip: a CI run without chromium must not pass by running nothing.
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"The browser tests need Debian's chromium at {CHROMIUM}. Install it with: "
+            f"apt-get update && apt-get install -y chromium (.ci/run does this), {SKIP_HINT}",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing at {AXE}. Run: npm ci (make test does), {SKIP_HINT}", pytrace=False)
+    return AXE
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server):
+    """pytest-django's live server, started once the test database exists.
+
+    Started before it, the server sees the settings' own SQLite file instead of
+    the in-memory test database, so it does not share the test's connection:
+    each of its request threads opens one of its own, which is never closed
+    (closing an in-memory database is a no-op) and ends as a ResourceWarning.
+    """
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def seed_snapshot(tmp_path_factory) -> Path:
+    """Where the seed data, once loaded, is kept for the tests after the first."""
+    return tmp_path_factory.mktemp("seed") / "seed.json"
+
+
+@pytest.fixture
+def site(live_server, transactional_db, seed_snapshot: Path) -> str:
+    """The live server's address, with the seed data loaded.
+
+    A live server needs the data committed (its threads have their own
+    connections), so this is the transactional counterpart of tests/conftest.py's
+    `seeded`: the database is flushed after each test and filled again for the
+    next. The first test loads the fixtures with the site's own loader; the
+    others restore what it loaded with loaddata, which skips the loader's
+    record-by-record checks (already made, and tested elsewhere) and is several
+    times faster, most of all on PostgreSQL.
+    """
+    if seed_snapshot.exists():
+        call_command("loaddata", seed_snapshot, verbosity=0)
+    else:
+        load_fixtures(fixture_files(settings.FIXTURE_DIR))
+        records = chain.from_iterable(model._base_manager.order_by("pk") for model in TALKS.get_models())
+        seed_snapshot.write_text(serializers.serialize("json", records, use_natural_foreign_keys=True))
+    return live_server.url
+
+
+@pytest.fixture
+def new_context(browser: Browser, site: str) -> Iterator:
+    """Make browser contexts on the live site; all are closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def make(**options) -> BrowserContext:
+        context = browser.new_context(base_url=site, **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context) -> Page:
+    return new_context().new_page()
