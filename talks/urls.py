@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import path
 
@@ -18,5 +19,6 @@ urlpatterns = [
     path("sources/", views.source_list, name="source_list"),
     path("sources/<slug:slug>/", views.source_detail, name="source"),
     path("search/", views.search, name="search"),
-    path("admin/", admin.site.urls),
+    path("healthz", views.health, name="health"),
+    path(settings.ADMIN_PATH, admin.site.urls),
 ]

@@ -1,12 +1,14 @@
 """The reader's pages. Each list page is a filter form bound to request.GET;
 an HTMX request gets the named partial of the same template."""
 
+import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -35,6 +37,8 @@ from .models import (
     Topic,
     fold,
 )
+
+logger = logging.getLogger(__name__)
 
 CITED = Prefetch("citations", queryset=Citation.objects.select_related("source"))
 PER_PAGE = 50
@@ -90,6 +94,20 @@ def with_parties(talks) -> list[Talk]:
         parties |= {d.party.pk: d.party for d in talk.delegations.all()}
         talk.all_parties = sorted(parties.values(), key=lambda p: p.name)
     return talks
+
+
+@require_GET
+def health(request: HttpRequest) -> HttpResponse:
+    """For the load balancer and the operator: 200 when the database
+    answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as error:
+        logger.error("health check failed: database: %s", error)
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
 
 
 @require_GET

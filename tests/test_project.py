@@ -2,6 +2,7 @@
 to run unsafely, migrations in step with the models."""
 
 import os
+import secrets
 import subprocess
 import sys
 from io import StringIO
@@ -10,13 +11,17 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-PRODUCTION = {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "s" * 50, "DJANGO_ALLOWED_HOSTS": "parley.example"}
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "DJANGO_ALLOWED_HOSTS": "parley.example",
+}
 
 
-def start_django(**environment) -> subprocess.CompletedProcess:
+def start_django(*check_args: str, **environment) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | environment
     return subprocess.run(
-        [sys.executable, "manage.py", "check"],
+        [sys.executable, "manage.py", "check", *check_args],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
@@ -34,6 +39,7 @@ def test_production_settings_start_with_a_secret_key_and_hosts():
     [
         ({"DJANGO_SECRET_KEY": ""}, "DJANGO_SECRET_KEY must be set"),
         ({"DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY must be set"),
+        ({"DJANGO_SECRET_KEY": "a" * 60}, "DJANGO_SECRET_KEY must be set"),
         ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS must list"),
     ],
 )
@@ -41,6 +47,11 @@ def test_production_settings_refuse_to_start_without_what_they_need(missing, mes
     result = start_django(**(PRODUCTION | missing))
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check_with_no_warning():
+    result = start_django("--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.django_db
