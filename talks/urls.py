@@ -22,3 +22,5 @@ urlpatterns = [
     path("healthz", views.health, name="health"),
     path(settings.ADMIN_PATH, admin.site.urls),
 ]
+
+handler500 = "talks.views.server_error"

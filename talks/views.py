@@ -3,6 +3,7 @@ an HTMX request gets the named partial of the same template."""
 
 import logging
 import re
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -10,8 +11,9 @@ from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
@@ -94,6 +96,19 @@ def with_parties(talks) -> list[Talk]:
         parties |= {d.party.pk: d.party for d in talk.delegations.all()}
         talk.all_parties = sorted(parties.values(), key=lambda p: p.name)
     return talks
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 handler. A database that is locked, gone or refusing
+    connections is not the reader's problem nor a bug: it gets a 503 page
+    that says to come back, wherever in the request it failed."""
+    error = sys.exc_info()[1]
+    if isinstance(error, DatabaseError):
+        logger.error("database unavailable: %s %s: %s", request.method, request.path, error)
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "30"
+        return response
+    return HttpResponseServerError(render_to_string("500.html"))
 
 
 @require_GET

@@ -1,0 +1,28 @@
+"""gunicorn's settings for Parley: `gunicorn -c python:talks.gunicorn talks.wsgi`.
+
+Sized for a small server (one or two cores, a few GB): the pages are quick,
+database-bound renders, so a few synchronous workers with two threads each
+keep both cores busy while one request waits on the database, without the
+memory of one process per concurrent client. Each worker holds the whole
+app (~60 MB), so four of them fit easily in 512 MB.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", str(min(4, 2 * multiprocessing.cpu_count()))))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# A page renders in well under a second; 30 s only ever cuts off a stuck
+# worker (a database that stopped answering), which gunicorn then replaces.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+# Recycle workers now and then, so that no slow leak can grow without end.
+max_requests = 2000
+max_requests_jitter = 200
+# Logs to standard output for journald; one access line a request.
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s "%(r)s" status=%(s)s bytes=%(B)s duration_ms=%(M)s'
+# The proxy on this host sets X-Forwarded-Proto; trust it from loopback only.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
