@@ -9,6 +9,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from contextlib import closing
 from pathlib import Path
 
 from django.db import connections
@@ -56,8 +57,11 @@ def restore(source: Path, using: str = "default") -> None:
 
 def check_sqlite(path: Path) -> None:
     """Raise unless SQLite's own integrity check passes on the file."""
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-        result = db.execute("PRAGMA integrity_check").fetchone()[0]
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            result = db.execute("PRAGMA integrity_check").fetchone()[0]
+    except sqlite3.DatabaseError as error:
+        raise BackupError(f"{path}: not a usable SQLite database ({error}).") from error
     if result != "ok":
         raise BackupError(f"{path}: integrity check failed: {result}")
 
@@ -66,10 +70,14 @@ def _sqlite_backup(source: Path, destination: Path) -> None:
     if not source.is_file():
         raise BackupError(f"{source}: no such database file.")
     partial = destination.with_name(destination.name + ".partial")
-    with sqlite3.connect(source, timeout=30) as src, sqlite3.connect(partial) as dst:
-        # One step: the copy is of a single moment, however busy the site.
-        src.backup(dst, pages=-1)
-    check_sqlite(partial)
+    try:
+        with closing(sqlite3.connect(source, timeout=30)) as src, closing(sqlite3.connect(partial)) as dst:
+            # One step: the copy is of a single moment, however busy the site.
+            src.backup(dst, pages=-1)
+        check_sqlite(partial)
+    except (sqlite3.DatabaseError, BackupError) as error:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"Copying {source} failed: {error}") from error
     # A restore replaces the file whole, so a reader never sees half of it.
     for suffix in ("-wal", "-shm"):
         Path(f"{destination}{suffix}").unlink(missing_ok=True)

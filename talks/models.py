@@ -206,7 +206,7 @@ class Alias(Cited):
 
     class Meta:
         verbose_name_plural = "aliases"
-        ordering = ["name"]
+        ordering = ["name", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["content_type", "object_id", "name"],
@@ -254,7 +254,7 @@ class Party(Named):
 
     class Meta:
         verbose_name_plural = "parties"
-        ordering = ["name"]
+        ordering = ["name", "pk"]
 
     def get_absolute_url(self):
         return reverse("party", args=[self.slug])
@@ -266,7 +266,7 @@ class PartyMembership(Cited):
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        ordering = ["organisation__name", "member__name"]
+        ordering = ["organisation__name", "member__name", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["member", "organisation"],
@@ -292,7 +292,7 @@ class Person(Named):
 
     class Meta:
         verbose_name_plural = "people"
-        ordering = ["name"]
+        ordering = ["name", "pk"]
 
     def get_absolute_url(self):
         return reverse("person", args=[self.slug])
@@ -309,7 +309,7 @@ class Post(StartEnd):
     )
 
     class Meta(StartEnd.Meta):
-        ordering = ["person__name", "-start_date"]
+        ordering = ["person__name", "-start_date", "pk"]
         constraints = [end_not_before_start()]
 
     def __str__(self):
@@ -391,7 +391,7 @@ class Talk(StartEnd):
     )
 
     class Meta(StartEnd.Meta):
-        ordering = ["start_date", "name"]
+        ordering = ["start_date", "name", "pk"]
         constraints = [
             end_not_before_start(),
             models.CheckConstraint(
@@ -487,7 +487,7 @@ class Milestone(Cited):
     description = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["date", "title"]
+        ordering = ["date", "title", "pk"]
 
     def __str__(self):
         return self.title
@@ -618,7 +618,7 @@ class Position(Cited):
     quote = models.TextField(blank=True, help_text="The speaker's words, verbatim, if the source quotes them.")
 
     class Meta:
-        ordering = ["talk", "topic__name", "party__name"]
+        ordering = ["talk", "topic__name", "party__name", "pk"]
 
     def __str__(self):
         return f"{self.party} on {self.topic}: {self.summary}"
@@ -652,7 +652,7 @@ class Claim(Cited):
     )
 
     class Meta:
-        ordering = ["subject__name", "statement"]
+        ordering = ["subject__name", "statement", "pk"]
 
     def __str__(self):
         return f"{self.subject}: {self.statement}"

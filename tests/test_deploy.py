@@ -1,0 +1,209 @@
+"""The operator's procedures, run as the operator runs them: manage.py in
+a fresh process against a real database file or server."""
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import uuid
+from contextlib import closing
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.conf import settings
+
+PG = "postgres://postgres@127.0.0.1:5432"
+PAGES = [
+    "/",
+    "/talks/astana-2017-01/",
+    "/talks/astana-2017-01/delegations/",
+    "/talks/astana-2017-01/positions/",
+    "/timeline/?party=syrian-opposition",
+    "/parties/jaysh-al-islam/",
+    "/people/mohammad-aloush/",
+    "/sources/syrian-government-and-opposition-factions-begin-talks/",
+    "/search/?q=Alloush",
+]
+
+# Renders each page in the process's own database and prints it, without the
+# per-request CSRF token, so two databases' pages can be compared.
+RENDER = """
+import re, sys
+from django.test import Client
+client = Client()
+for url in sys.argv[1:]:
+    html = client.get(url).content.decode()
+    print(re.sub(r'"X-CSRFToken": "[^"]*"', "", html))
+"""
+
+
+def manage(database_url: str, *args: str, input: str | None = None) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | {"DATABASE_URL": database_url}
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        input=input,
+    )
+    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stderr}"
+    return result.stdout
+
+
+def render(database_url: str) -> str:
+    return manage(database_url, "shell", "-c", f"import sys; sys.argv = ['x', *{PAGES!r}]\n{RENDER}")
+
+
+def new_site(path: Path) -> str:
+    url = f"sqlite:///{path}"
+    manage(url, "migrate", "--no-input", "-v0")
+    manage(url, "load_fixtures", "-v0")
+    return url
+
+
+@pytest.fixture
+def postgres_database():
+    """A new, empty PostgreSQL database, dropped afterwards."""
+    name = f"parley_deploy_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield f"{PG}/{name}"
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+EDIT = (
+    "from talks.models import Party; p = Party.objects.get(slug='egypt'); "
+    "p.description = 'Edited by staff before the move.'; p.save()"
+)
+
+
+def test_moving_from_sqlite_to_postgresql_keeps_every_page_the_same(tmp_path, postgres_database):
+    sqlite_url = new_site(tmp_path / "parley.sqlite3")
+    manage(sqlite_url, "shell", "-c", EDIT)
+    dump = tmp_path / "parley.json"
+    # The documented procedure (README, "Moving to PostgreSQL").
+    manage(
+        sqlite_url,
+        "dumpdata",
+        "--natural-foreign",
+        "--natural-primary",
+        "--exclude=contenttypes",
+        "--exclude=auth.permission",
+        "--exclude=sessions",
+        "--exclude=admin.logentry",
+        "--exclude=axes",
+        f"--output={dump}",
+    )
+    manage(postgres_database, "migrate", "--no-input", "-v0")
+    manage(postgres_database, "loaddata", str(dump), "-v0")
+
+    assert render(postgres_database) == render(sqlite_url)
+    assert "Edited by staff before the move." in manage(
+        postgres_database,
+        "shell",
+        "-c",
+        "from talks.models import Party; print(Party.objects.get(slug='egypt').description)",
+    )
+    # Loading the fixtures again on the new server adds nothing.
+    assert "Added 0 records" in manage(postgres_database, "load_fixtures")
+
+
+def test_postgresql_takes_new_rows_after_the_move(tmp_path, postgres_database):
+    sqlite_url = new_site(tmp_path / "parley.sqlite3")
+    dump = tmp_path / "parley.json"
+    manage(sqlite_url, "dumpdata", "talks", "--natural-foreign", f"--output={dump}")
+    manage(postgres_database, "migrate", "--no-input", "-v0")
+    manage(postgres_database, "loaddata", str(dump), "-v0")
+    # loaddata resets the sequences, so staff can add rows at once.
+    manage(
+        postgres_database,
+        "shell",
+        "-c",
+        "from talks.models import Party; Party.objects.create(name='New', slug='new', kind='state')",
+    )
+
+
+def rows(path: Path) -> dict[str, list]:
+    with closing(sqlite3.connect(path)) as db:
+        tables = [
+            name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table' AND name LIKE 'talks_%'")
+        ]
+        return {table: db.execute(f'SELECT * FROM "{table}" ORDER BY 1').fetchall() for table in tables}
+
+
+def test_sqlite_backup_restores_the_database_as_it_was(tmp_path):
+    live = tmp_path / "parley.sqlite3"
+    url = new_site(live)
+    before = rows(live)
+    backup = tmp_path / "backups" / "copy.sqlite3"
+    assert "Backup written to" in manage(url, "backup", f"--output={backup}")
+    manage(url, "shell", "-c", "from talks.models import Party; Party.objects.filter(slug='egypt').delete()")
+    assert rows(live) != before
+
+    manage(url, "restore", str(backup), "--no-input")
+
+    assert rows(live) == before
+    with closing(sqlite3.connect(live)) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_restore_refuses_a_file_that_is_not_a_backup_and_changes_nothing(tmp_path):
+    live = tmp_path / "parley.sqlite3"
+    url = new_site(live)
+    before = rows(live)
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"not a database" * 100)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | {"DATABASE_URL": url}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "restore", str(junk), "--no-input"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "junk.sqlite3" in result.stderr
+    assert rows(live) == before
+
+
+def test_postgresql_backup_restores_the_database_as_it_was(postgres_database):
+    manage(postgres_database, "migrate", "--no-input", "-v0")
+    manage(postgres_database, "load_fixtures", "-v0")
+    pages = render(postgres_database)
+    backup = Path(settings.BASE_DIR) / "backups" / f"test-{uuid.uuid4().hex[:8]}.dump"
+    try:
+        manage(postgres_database, "backup", f"--output={backup}")
+        manage(postgres_database, "shell", "-c", "from talks.models import Talk; Talk.objects.all().delete()")
+        assert render(postgres_database) != pages
+        manage(postgres_database, "restore", str(backup), "--no-input")
+        assert render(postgres_database) == pages
+    finally:
+        backup.unlink(missing_ok=True)
+
+
+def test_production_settings_serve_compressed_hashed_static_files(tmp_path):
+    """collectstatic with production settings writes hashed names and gzip
+    and brotli copies, which whitenoise serves with far-future caching."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | {
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": uuid.uuid4().hex * 2,
+        "DJANGO_ALLOWED_HOSTS": "parley.example",
+        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        check=True,
+        timeout=300,
+    )
+    css = list((tmp_path / "static" / "css").glob("parley.*.css"))
+    assert any(re.fullmatch(r"parley\.[0-9a-f]{12}\.css", path.name) for path in css)
+    assert any(path.name.endswith(".css.gz") for path in (tmp_path / "static" / "css").iterdir())
+    assert any(path.name.endswith(".css.br") for path in (tmp_path / "static" / "css").iterdir())
