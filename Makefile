@@ -16,7 +16,7 @@ PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3 \
 	done)
 endif
 
-.PHONY: run admin test test-postgres lint format db clean
+.PHONY: run admin test test-postgres lint format db install deploy serve clean
 
 run: db ## Serve the site with the seed data on http://$(HOST):$(PORT)
 	@echo "Parley: http://$(HOST):$(PORT)/  (admin at /admin/; make an account with: make admin)"
@@ -28,6 +28,19 @@ admin: db ## Create a superuser for the admin
 db: $(VENV)/.installed ## Bring the database up to date and load the seed data
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_fixtures
+
+install: $(VENV)/.installed ## The virtual environment with the pinned dependencies
+
+# Production set-up, with the environment of docs/deploy.md loaded: refuses to
+# go on if the deploy check finds anything, then static files, schema, data.
+deploy: $(VENV)/.installed ## Check the production settings, collect static files, migrate, load the seed data
+	$(PY) manage.py check --deploy --fail-level WARNING
+	$(PY) manage.py collectstatic --no-input -v0
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_fixtures
+
+serve: $(VENV)/.installed ## gunicorn with talks/gunicorn.py (what the systemd unit runs)
+	$(VENV)/bin/gunicorn -c python:talks.gunicorn talks.wsgi
 
 test: $(VENV)/.installed $(AXE) ## Lint, then run the whole test suite (DATABASE_URL picks the database)
 	$(VENV)/bin/ruff check .
