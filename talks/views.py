@@ -14,7 +14,7 @@ from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
@@ -111,7 +111,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return HttpResponseServerError(render_to_string("500.html"))
 
 
-@require_GET
+@require_safe
 def health(request: HttpRequest) -> HttpResponse:
     """For the load balancer and the operator: 200 when the database
     answers, 503 when it does not."""
@@ -125,7 +125,7 @@ def health(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok\n", content_type="text/plain")
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     entries = timeline.entries()
     return render(
@@ -135,7 +135,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def talk_list(request: HttpRequest) -> HttpResponse:
     form = TalkFilter(request.GET)
@@ -145,7 +145,7 @@ def talk_list(request: HttpRequest) -> HttpResponse:
     return render_browse(request, "talks/talk_list.html", context, form)
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def timeline_view(request: HttpRequest) -> HttpResponse:
     form = TimelineFilter(request.GET)
@@ -222,7 +222,7 @@ def positions_of(talk: Talk):
     return list(talk.positions.select_related("party", "topic", "speaker", "session").prefetch_related(CITED))
 
 
-@require_GET
+@require_safe
 def talk_detail(request: HttpRequest, slug: str) -> HttpResponse:
     talk = get_object_or_404(talk_queryset().prefetch_related("followed_by"), slug=slug)
     return render(
@@ -237,13 +237,13 @@ def talk_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def delegations(request: HttpRequest, slug: str) -> HttpResponse:
     talk = get_object_or_404(Talk, slug=slug)
     return render(request, "talks/delegations.html", {"talk": talk, "delegation_groups": delegations_of(talk)})
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def positions(request: HttpRequest, slug: str) -> HttpResponse:
     talk = get_object_or_404(Talk, slug=slug)
@@ -263,7 +263,7 @@ def positions(request: HttpRequest, slug: str) -> HttpResponse:
     return render_browse(request, "talks/positions.html", context, form)
 
 
-@require_GET
+@require_safe
 def compare(request: HttpRequest, slug: str) -> HttpResponse:
     talk = get_object_or_404(Talk, slug=slug)
     form = CompareForm(request.GET)
@@ -275,7 +275,7 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "talks/compare.html", {"talk": talk, "form": form, "matrix": matrix})
 
 
-@require_GET
+@require_safe
 def party_list(request: HttpRequest) -> HttpResponse:
     parties = Party.objects.prefetch_related("aliases")
     kinds = defaultdict(list)
@@ -284,7 +284,7 @@ def party_list(request: HttpRequest) -> HttpResponse:
     return render(request, "talks/party_list.html", {"kinds": sorted(kinds.items())})
 
 
-@require_GET
+@require_safe
 def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
     party = get_object_or_404(
         Party.objects.prefetch_related(
@@ -319,13 +319,13 @@ def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "talks/party_detail.html", {"party": party})
 
 
-@require_GET
+@require_safe
 def person_list(request: HttpRequest) -> HttpResponse:
     people = Person.objects.prefetch_related(Prefetch("posts", queryset=Post.objects.select_related("organisation")))
     return render(request, "talks/person_list.html", {"people": people})
 
 
-@require_GET
+@require_safe
 def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     person = get_object_or_404(
         Person.objects.prefetch_related(
@@ -349,7 +349,7 @@ def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "talks/person_detail.html", {"person": person})
 
 
-@require_GET
+@require_safe
 def source_list(request: HttpRequest) -> HttpResponse:
     return render(request, "talks/source_list.html", {"sources": Source.objects.all()})
 
@@ -391,7 +391,7 @@ def passages_of(source: Source, citations: list[Citation]) -> tuple[list, list[P
     return pieces, passages
 
 
-@require_GET
+@require_safe
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     source = get_object_or_404(Source, slug=slug)
     citations = list(source.citations.select_related("content_type").prefetch_related(FACTS))
@@ -399,7 +399,7 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "talks/source_detail.html", {"source": source, "pieces": pieces, "passages": passages})
 
 
-@require_GET
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.applied.get("q", "")

@@ -231,7 +231,8 @@ def test_unknown_page_is_a_404_in_the_sites_look(client, seeded):
     assert 'role="search"' in response.content.decode()
 
 
-def test_only_get_is_allowed_on_reader_pages(client, seeded):
+def test_reader_pages_answer_get_and_head_only(client, seeded):
+    assert client.head("/timeline/").status_code == 200
     assert client.post("/timeline/").status_code == 405
 
 
