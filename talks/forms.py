@@ -54,6 +54,10 @@ class FilterForm(forms.Form):
 
     # Facet name -> how to read that facet's values off one item.
     facets: dict[str, Callable] = {}
+    # What is filtered, in the singular and the plural.
+    noun = ("item", "items")
+    # Field name -> the words that say the applied value, in order.
+    phrases: dict[str, Callable] = {}
 
     def __init__(self, data: QueryDict, **kwargs):
         super().__init__(data, **kwargs)
@@ -85,8 +89,20 @@ class FilterForm(forms.Form):
             query[name] = self.data[name]
         return query
 
-    def keep(self, item, skip: str = "") -> bool:
+    def tests(self, item) -> dict[str, Callable]:
+        """Field name -> whether the item passes that filter's value."""
         raise NotImplementedError
+
+    def keep(self, item, skip: str = "") -> bool:
+        tests = self.tests(item)
+        return all(tests[name](value) for name, value in self.applied.items() if name != skip and name in tests)
+
+    def describe(self, count: int) -> str:
+        """'Showing 3 entries involving Russia on ceasefire.'"""
+        applied = self.applied
+        words = [f"{count} {self.noun[0] if count == 1 else self.noun[1]}"]
+        words += [phrase(applied[name]) for name, phrase in self.phrases.items() if name in applied]
+        return "Showing " + " ".join(words) + "."
 
     def filter(self, items: Iterable) -> list:
         return [item for item in items if self.keep(item)]
@@ -142,9 +158,20 @@ class TimelineFilter(FilterForm):
             self.add_error("end", "it is before the “from” date")
         return self.cleaned_data
 
-    def keep(self, entry: Entry, skip: str = "") -> bool:
-        applied = self.applied
-        checks = {
+    noun = ("entry", "entries")
+    phrases = {
+        "kind": lambda value: f"of kind “{Entry.KINDS[value]}”",
+        "status": lambda value: f"that are {dict(Entry.STATUSES)[value].lower()}",
+        "talk": lambda value: f"at the {value}",
+        "party": lambda value: f"involving {value}",
+        "topic": lambda value: f"on {value}",
+        "start": lambda value: f"from {_day(value)}",
+        "end": lambda value: f"until {_day(value)}",
+        "q": lambda value: f"mentioning “{value}”",
+    }
+
+    def tests(self, entry: Entry) -> dict[str, Callable]:
+        return {
             "talk": lambda value: entry.talk is not None and entry.talk.pk == value.pk,
             "party": lambda value: any(p.pk == value.pk for p in entry.parties),
             "topic": lambda value: any(t.pk == value.pk for t in entry.topics),
@@ -154,28 +181,6 @@ class TimelineFilter(FilterForm):
             "end": lambda value: entry.first_day is not None and entry.first_day <= value,
             "q": lambda value: entry.matches(value),
         }
-        return all(check(applied[name]) for name, check in checks.items() if name in applied and name != skip)
-
-    def describe(self, count: int) -> str:
-        applied = self.applied
-        words = [f"{count} {'entry' if count == 1 else 'entries'}"]
-        if "kind" in applied:
-            words.append(f"of kind “{Entry.KINDS[applied['kind']]}”")
-        if "status" in applied:
-            words.append(f"that are {dict(Entry.STATUSES)[applied['status']].lower()}")
-        if "talk" in applied:
-            words.append(f"at the {applied['talk']}")
-        if "party" in applied:
-            words.append(f"involving {applied['party']}")
-        if "topic" in applied:
-            words.append(f"on {applied['topic']}")
-        if "start" in applied:
-            words.append(f"from {_day(applied['start'])}")
-        if "end" in applied:
-            words.append(f"until {_day(applied['end'])}")
-        if "q" in applied:
-            words.append(f"mentioning “{applied['q']}”")
-        return "Showing " + " ".join(words) + "."
 
 
 def _day(date: datetime.date) -> str:
@@ -195,16 +200,23 @@ class TalkFilter(FilterForm):
         "party": lambda t: [(p.slug, p.name) for p in t.all_parties],
     }
 
-    def keep(self, talk: Talk, skip: str = "") -> bool:
-        applied = self.applied
-        checks = {
+    noun = ("talk", "talks")
+    phrases = {
+        "status": lambda value: f"that are {Talk.Status(value).label}",
+        "year": lambda value: f"in {value}",
+        "place": lambda value: f"in “{value}”",
+        "party": lambda value: f"involving {value}",
+        "process": lambda value: f"in the {value}",
+    }
+
+    def tests(self, talk: Talk) -> dict[str, Callable]:
+        return {
             "status": lambda value: talk.status == value,
             "year": lambda value: talk.start_date is not None and talk.start_date.year == value,
             "place": lambda value: value.casefold() in talk.place.casefold(),
             "party": lambda value: any(p.pk == value.pk for p in talk.all_parties),
             "process": lambda value: talk.process_id == value.pk,
         }
-        return all(check(applied[name]) for name, check in checks.items() if name in applied and name != skip)
 
     def facet_counts(self, items):
         facets = super().facet_counts(items)
@@ -213,40 +225,19 @@ class TalkFilter(FilterForm):
                 facet.values.sort(key=lambda value: value.value)
         return facets
 
-    def describe(self, count: int) -> str:
-        applied = self.applied
-        words = [f"{count} {'talk' if count == 1 else 'talks'}"]
-        if "status" in applied:
-            words.append(f"that are {Talk.Status(applied['status']).label}")
-        if "year" in applied:
-            words.append(f"in {applied['year']}")
-        if "place" in applied:
-            words.append(f"in “{applied['place']}”")
-        if "party" in applied:
-            words.append(f"involving {applied['party']}")
-        if "process" in applied:
-            words.append(f"in the {applied['process']}")
-        return "Showing " + " ".join(words) + "."
-
 
 class PositionFilter(FilterForm):
     topic = slug_choice(Topic.objects.all(), "Topic")
     party = slug_choice(Party.objects.all(), "Party")
 
-    def keep(self, position, skip: str = "") -> bool:
-        applied = self.applied
-        if "topic" in applied and skip != "topic" and position.topic_id != applied["topic"].pk:
-            return False
-        return not ("party" in applied and skip != "party" and position.party_id != applied["party"].pk)
+    noun = ("position", "positions")
+    phrases = {"topic": lambda value: f"on {value}", "party": lambda value: f"of {value}"}
 
-    def describe(self, count: int) -> str:
-        applied = self.applied
-        words = [f"{count} {'position' if count == 1 else 'positions'}"]
-        if "topic" in applied:
-            words.append(f"on {applied['topic']}")
-        if "party" in applied:
-            words.append(f"of {applied['party']}")
-        return "Showing " + " ".join(words) + "."
+    def tests(self, position) -> dict[str, Callable]:
+        return {
+            "topic": lambda value: position.topic_id == value.pk,
+            "party": lambda value: position.party_id == value.pk,
+        }
 
 
 class CompareForm(FilterForm):
