@@ -1,3 +1,4 @@
+import csv
 import datetime
 import itertools
 import re
@@ -344,6 +345,7 @@ BAD_INPUT = [
     (f"{ASTANA}positions/compare/?a=russia&a=iran&b=nobody", "was ignored"),
     ("/search/?q=" + "y" * 500, "The search filter"),
     ("/search/?q=%00", "The search filter"),
+    ("/timeline.json?party=nobody&start=2017-13-01", "The party filter “nobody” was ignored"),
 ]
 
 
@@ -401,6 +403,8 @@ QUERY_COUNT_PAGES = [
     "/parties/united-nations/",
     "/people/staffan-de-mistura/",
     "/search/?q=extra",
+    "/timeline.json?party=syrian-opposition",
+    "/timeline.csv",
 ]
 
 
@@ -422,3 +426,36 @@ def test_query_count_of_htmx_fragment_does_not_grow_with_the_data(client, seeded
     before = queries_for(client, full, **HTMX)
     add_rows(4)
     assert queries_for(client, full, **HTMX) == before
+
+
+def test_timeline_filter_result_is_open_data_as_json_with_sources(client, seeded):
+    response = client.get("/timeline.json", {"party": "syrian-opposition", "topic": "nowhere"})
+    assert response["Content-Type"] == "application/json"
+    data = response.json()
+    assert data["description"] == "Showing 3 entries involving Syrian opposition."
+    assert data["ignored"] == ["The topic filter “nowhere” was ignored: there is no topic “nowhere”."]
+    assert [entry["title"] for entry in data["entries"]] == [
+        "Astana talks on Syria, January 2017",
+        "Opening",
+        "Closed-door negotiations",
+    ]
+    opening = data["entries"][1]
+    assert opening["start"] == "2017-01-23"
+    assert opening["url"] == "http://testserver/talks/astana-2017-01/#session-1"
+    assert any("sit together at one table" in c["excerpt"] for c in opening["citations"])
+
+
+def test_timeline_filter_result_is_open_data_as_csv(client, seeded):
+    response = client.get("/timeline.csv", {"status": "planned"})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(response.content.decode().splitlines()))
+    assert rows[0][:3] == ["kind", "status", "title"]
+    assert rows[1][2] == "UN-mediated talks in Geneva, February 2017"
+    assert rows[1][4] == "planned: 8 February 2017"
+    assert len(rows) == 2
+
+
+def test_timeline_page_links_its_filter_result_as_open_data(client, seeded):
+    html = client.get("/timeline/", {"party": "russia"}).content.decode()
+    assert 'href="/timeline.json?party=russia"' in html
+    assert 'href="/timeline.csv?party=russia"' in html
