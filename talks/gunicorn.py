@@ -17,6 +17,12 @@ threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 # worker (a database that stopped answering), which gunicorn then replaces.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
+# A gthread worker accepts up to worker_connections clients and queues those
+# its threads cannot serve yet; at gunicorn's default (1,000) one worker can
+# hoard the whole queue, and if it dies, every request it holds dies with it
+# (seen in tests/reliability/test_faults.py). A few per thread leaves the rest
+# in the listen backlog for whichever worker is free.
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", str(4 * threads)))
 # Recycle workers now and then, so that no slow leak can grow without end.
 max_requests = 2000
 max_requests_jitter = 200
