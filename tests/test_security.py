@@ -1,0 +1,357 @@
+"""What a browser is told to enforce, and what an attacker or an unlucky
+reader gets back: security headers on every kind of response, cookies,
+pages free of inline code (so that the CSP needs no nonces), error pages
+that give nothing away, and the admin's brute-force lockout."""
+
+import json
+import os
+import re
+import runpy
+import secrets
+import subprocess
+import sys
+from html.parser import HTMLParser
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import OperationalError
+from django.test import Client
+from django.urls import reverse
+
+from .builders import make_editor, make_party
+from .test_views import PAGES
+
+HOST = "parley.example"
+HTMX = {"HTTP_HX_REQUEST": "true"}
+ONE_YEAR = 60 * 60 * 24 * 365
+
+
+@pytest.fixture(scope="module")
+def production_values() -> dict:
+    """The security settings talks/settings.py gives a production site, read
+    by running it with the environment production has, so that these tests
+    follow the settings file rather than a copy of its values."""
+    with pytest.MonkeyPatch.context() as environment:
+        for name in [name for name in os.environ if name.startswith("DJANGO_")]:
+            environment.delenv(name)
+        environment.setenv("DJANGO_DEBUG", "false")
+        environment.setenv("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+        environment.setenv("DJANGO_ALLOWED_HOSTS", HOST)
+        values = runpy.run_path(str(django_settings.BASE_DIR / "talks" / "settings.py"))
+    # Not STORAGES: the production storage needs collectstatic's manifest.
+    security = ("SECURE_", "SESSION_COOKIE_", "CSRF_COOKIE_", "X_FRAME_OPTIONS")
+    return {name: value for name, value in values.items() if name.startswith(security)} | {
+        "DEBUG": values["DEBUG"],
+        "ALLOWED_HOSTS": values["ALLOWED_HOSTS"],
+    }
+
+
+@pytest.fixture
+def fast_hashing(settings):
+    """Signing in hashes passwords, and the default hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def production(settings, production_values, fast_hashing):
+    """Production's security settings for this test. SecurityMiddleware reads
+    its settings when the client's first request loads it, so this must come
+    before any request."""
+    assert production_values["DEBUG"] is False
+    for name, value in production_values.items():
+        setattr(settings, name, value)
+    return settings
+
+
+def fetch(client: Client, url: str, **extra):
+    """A GET as a browser makes it of the production site: over HTTPS, by its name."""
+    return client.get(url, secure=True, **({"HTTP_HOST": HOST} | extra))
+
+
+# One of each kind of response: (url, headers, status).
+RESPONSES = {
+    "full page": ("/timeline/", {}, 200),
+    "htmx fragment": ("/timeline/?party=syrian-opposition", HTMX, 200),
+    "error page": ("/no-such-page/", {}, 404),
+    "plain text": ("/healthz", {}, 200),
+    "json export": ("/timeline.json?party=syrian-opposition", {}, 200),
+    "csv export": ("/timeline.csv", {}, 200),
+}
+
+
+@pytest.fixture(params=RESPONSES)
+def response(request, client, db, production):
+    url, headers, status = RESPONSES[request.param]
+    make_party(slug="syrian-opposition", name="Syrian opposition")
+    response = fetch(client, url, **headers)
+    assert response.status_code == status
+    if request.param == "htmx fragment":
+        assert "<html" not in response.content.decode()
+    return response
+
+
+def csp_directives(response) -> dict[str, list[str]]:
+    assert "Content-Security-Policy" in response, "no Content-Security-Policy header"
+    parts = [part.split() for part in response["Content-Security-Policy"].split(";") if part.strip()]
+    return {part[0]: part[1:] for part in parts}
+
+
+def test_content_security_policy_allows_only_the_sites_own_code_and_no_framing(response):
+    policy = csp_directives(response)
+    assert "'self'" in policy["default-src"]
+    for directive, sources in policy.items():
+        assert "'unsafe-inline'" not in sources, directive
+        assert "'unsafe-eval'" not in sources, directive
+        assert "*" not in sources, directive
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert policy["object-src"] == ["'none'"]
+
+
+def test_browsers_are_told_to_use_https_for_a_year_on_every_subdomain(response):
+    directives = [part.strip() for part in response.get("Strict-Transport-Security", "").split(";")]
+    max_age = next((d.removeprefix("max-age=") for d in directives if d.startswith("max-age=")), "0")
+    assert int(max_age) >= ONE_YEAR, response.get("Strict-Transport-Security")
+    assert "includeSubDomains" in directives
+
+
+def test_no_other_site_may_frame_a_response(response):
+    assert response.get("X-Frame-Options") == "DENY"
+
+
+def test_browsers_may_not_guess_the_content_type(response):
+    assert response.get("X-Content-Type-Options") == "nosniff"
+
+
+def test_the_referrer_is_sent_to_the_site_only(response):
+    assert response.get("Referrer-Policy") == "same-origin"
+
+
+def test_windows_opened_from_other_sites_are_isolated(response):
+    assert response.get("Cross-Origin-Opener-Policy") == "same-origin"
+
+
+# Cookies.
+
+
+@pytest.fixture
+def staff(django_user_model, production):
+    return django_user_model.objects.create_user("editor", password="a-long-editor-password", is_staff=True)
+
+
+def test_csrf_cookie_is_secure_and_hidden_from_scripts_in_production(client, db, production):
+    response = fetch(client, reverse("admin:login"))
+    cookie = response.cookies[django_settings.CSRF_COOKIE_NAME]
+    assert cookie["secure"] is True
+    assert cookie["httponly"] is True
+
+
+def test_session_cookie_is_secure_and_hidden_from_scripts_in_production(client, staff):
+    response = client.post(
+        reverse("admin:login"),
+        {"username": "editor", "password": "a-long-editor-password", "next": "/admin/"},
+        secure=True,
+        HTTP_HOST=HOST,
+    )
+    assert response.status_code == 302
+    cookie = response.cookies[django_settings.SESSION_COOKIE_NAME]
+    assert cookie["secure"] is True
+    assert cookie["httponly"] is True
+
+
+# Pages without inline code, so that the CSP can forbid it without nonces.
+
+
+class InlineCode(HTMLParser):
+    """Collects whatever a CSP without 'unsafe-inline' or 'unsafe-eval' would block."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        names = dict(attrs)
+        text = self.get_starttag_text()
+        if tag == "script" and "src" not in names:
+            self.found.append(f"inline script: {text}")
+        if tag == "style":
+            self.found.append(f"<style> element: {text}")
+        for name, value in attrs:
+            if name == "style":
+                self.found.append(f"style attribute: {text}")
+            elif name.startswith(("on", "hx-on")):
+                self.found.append(f"event handler attribute: {text}")
+            elif (value or "").strip().lower().startswith(("javascript:", "js:")):
+                self.found.append(f"script in an attribute: {text}")
+
+
+def inline_code(html: str) -> list[str]:
+    parser = InlineCode()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
+@pytest.mark.parametrize("url", [*PAGES, "/no-such-page/"])
+def test_page_has_no_inline_script_or_style(client, seeded, url):
+    response = client.get(url)
+    assert response.status_code in {200, 404}
+    assert inline_code(response.content.decode()) == []
+
+
+def test_htmx_neither_adds_inline_styles_nor_evaluates_code(client, db):
+    html = client.get("/").content.decode()
+    meta = re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", html)
+    assert meta, "no htmx-config meta element"
+    config = json.loads(meta.group(1))
+    assert config["includeIndicatorStyles"] is False
+    assert config["allowEval"] is False
+
+
+# Error pages in production: the site's own, and nothing about its insides.
+
+
+def raise_in_the_timeline(monkeypatch, error: Exception) -> None:
+    """Make /timeline/ fail the way a bug or a database outage would."""
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr("talks.timeline.entries", fail)
+
+
+def bad_host(client, monkeypatch):
+    return fetch(client, "/timeline/", HTTP_HOST="evil.example")
+
+
+def csrf_failure(client, monkeypatch):
+    # From the site's own login page (a right Referer), but without the CSRF token.
+    client = Client(enforce_csrf_checks=True)
+    data = {"username": "editor", "password": "a-long-editor-password", "this_is_the_login_form": "1"}
+    login = reverse("admin:login")
+    return client.post(login, data, secure=True, HTTP_HOST=HOST, HTTP_REFERER=f"https://{HOST}{login}")
+
+
+def not_allowed(client, monkeypatch):
+    client.force_login(make_editor())
+    return fetch(client, reverse("admin:auth_user_changelist"))
+
+
+def not_found(client, monkeypatch):
+    return fetch(client, "/no-such-page/")
+
+
+def server_error(client, monkeypatch):
+    raise_in_the_timeline(monkeypatch, ValueError("secret detail of the failure"))
+    client.raise_request_exception = False
+    return fetch(client, "/timeline/")
+
+
+def database_unavailable(client, monkeypatch):
+    raise_in_the_timeline(monkeypatch, OperationalError("database is locked"))
+    client.raise_request_exception = False
+    response = fetch(client, "/timeline/")
+    assert response["Retry-After"] == "30"
+    return response
+
+
+ERRORS = [
+    (400, bad_host),
+    (403, csrf_failure),
+    (403, not_allowed),
+    (404, not_found),
+    (500, server_error),
+    (503, database_unavailable),
+]
+GIVE_AWAY = ["Traceback", "SECRET_KEY", "DATABASES", "settings.py", "site-packages", "secret detail", "is locked"]
+
+
+@pytest.mark.parametrize(("status", "cause"), ERRORS, ids=[cause.__name__ for _, cause in ERRORS])
+def test_error_page_is_the_sites_own_and_gives_nothing_away(client, db, production, monkeypatch, status, cause):
+    response = cause(client, monkeypatch)
+    assert response.status_code == status
+    html = response.content.decode()
+    assert '<main id="main"' in html, f"{status} is not the site's own page:\n{html[:300]}"
+    assert "Parley" in html
+    for secret in [*GIVE_AWAY, str(django_settings.BASE_DIR)]:
+        assert secret not in html
+    assert not re.search(r"[\w/]+\.py\b", html), "a Python file is named"
+    assert inline_code(html) == []
+
+
+# The admin's lockout after repeated failed sign-ins.
+
+
+def sign_in(client, username: str, password: str):
+    data = {"username": username, "password": password, "this_is_the_login_form": "1", "next": "/admin/"}
+    return client.post(reverse("admin:login"), data)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("fast_hashing")
+def test_five_wrong_passwords_lock_that_user_out_from_that_address(client, django_user_model):
+    django_user_model.objects.create_user("editor", password="the-right-password", is_staff=True)
+    django_user_model.objects.create_user("colleague", password="another-right-password", is_staff=True)
+    limit = django_settings.AXES_FAILURE_LIMIT
+    assert limit == 5
+    answers = [sign_in(client, "editor", f"wrong-{attempt}") for attempt in range(limit + 1)]
+    for attempt in answers[: limit - 1]:
+        assert attempt.status_code == 200
+        assert "Please enter the correct username and password" in attempt.content.decode()
+    # The failure that reaches the limit is already answered with the lockout.
+    assert [attempt.status_code for attempt in answers[limit - 1 :]] == [429, 429]
+    locked = answers[limit]
+    assert "Too many failed sign-in attempts" in locked.content.decode()
+    assert '<main id="main"' in locked.content.decode()
+
+    right_password = sign_in(client, "editor", "the-right-password")
+    assert right_password.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+    other_user = sign_in(client, "colleague", "another-right-password")
+    assert other_user.status_code == 302
+    assert other_user["Location"] == "/admin/"
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("fast_hashing")
+def test_someone_not_staff_cannot_sign_in_to_the_admin(client, django_user_model):
+    django_user_model.objects.create_user("reader", password="a-long-reader-password")
+    response = sign_in(client, "reader", "a-long-reader-password")
+    assert response.status_code == 200
+    assert "correct username and password for a staff account" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_someone_not_staff_who_is_signed_in_is_sent_to_the_admins_login_page(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("reader", password="a-long-reader-password"))
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_admin_is_served_under_the_configured_path():
+    assert reverse("admin:index") == "/" + django_settings.ADMIN_PATH
+
+
+def test_admin_path_comes_from_the_environment():
+    # The URLconf reads ADMIN_PATH once, at import, so a fresh process is the honest check.
+    script = (
+        "import django; django.setup(); from django.urls import resolve, reverse, Resolver404\n"
+        "print(reverse('admin:index'))\n"
+        "try: resolve('/admin/'); print('admin still at /admin/')\n"
+        "except Resolver404: print('nothing at /admin/')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env |= {"DJANGO_SETTINGS_MODULE": "talks.settings", "DJANGO_ADMIN_PATH": "/back-office/"}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["/back-office/", "nothing at /admin/"]
