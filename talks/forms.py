@@ -197,7 +197,7 @@ class TalkFilter(FilterForm):
     facets = {
         "status": lambda t: [(t.status, t.get_status_display())],
         "year": lambda t: [(str(t.start_date.year), str(t.start_date.year))] if t.start_date else [],
-        "party": lambda t: [(p.slug, p.name) for p in t.all_parties],
+        "party": lambda t: [(p.slug, p.name) for p in t.involved_parties],
     }
 
     noun = ("talk", "talks")
@@ -214,7 +214,7 @@ class TalkFilter(FilterForm):
             "status": lambda value: talk.status == value,
             "year": lambda value: talk.start_date is not None and talk.start_date.year == value,
             "place": lambda value: value.casefold() in talk.place.casefold(),
-            "party": lambda value: any(p.pk == value.pk for p in talk.all_parties),
+            "party": lambda value: any(p.pk == value.pk for p in talk.involved_parties),
             "process": lambda value: talk.process_id == value.pk,
         }
 

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 from .dates import PartialDate, precision_field, qualifier_field, truncate
 
@@ -406,6 +407,14 @@ class Talk(StartEnd):
 
     def get_absolute_url(self):
         return reverse("talk", args=[self.slug])
+
+    @cached_property
+    def involved_parties(self) -> list["Party"]:
+        """Every party the talks involve: convening, hosting, mediating or at
+        the table, by name. Prefetch the four relations when listing talks."""
+        parties = {p.pk: p for p in [*self.convened_by.all(), *self.hosted_by.all(), *self.mediated_by.all()]}
+        parties |= {d.party.pk: d.party for d in self.delegations.all()}
+        return sorted(parties.values(), key=lambda p: p.name)
 
     @property
     def place(self) -> str:

@@ -106,8 +106,6 @@ def entries(talk: Talk | None = None) -> list[Entry]:
 
     found = []
     for each in talks:
-        parties = {p.pk: p for p in [*each.convened_by.all(), *each.hosted_by.all(), *each.mediated_by.all()]}
-        parties |= {d.party.pk: d.party for d in each.delegations.all()}
         found.append(
             Entry(
                 anchor=f"talk-{each.slug}",
@@ -120,7 +118,7 @@ def entries(talk: Talk | None = None) -> list[Entry]:
                 description=each.summary,
                 detail=each.place,
                 talk=each,
-                parties=sorted(parties.values(), key=lambda p: p.name),
+                parties=each.involved_parties,
                 topics=_topics(each.positions.all()),
                 # A talk carries many citations; its entry shows those for its dates.
                 citations=[c for c in each.citations.all() if "date" in c.about or not c.about],

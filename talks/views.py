@@ -88,17 +88,6 @@ def talk_queryset():
     )
 
 
-def with_parties(talks) -> list[Talk]:
-    """Talks with every party involved in each (convened, hosted, mediated or
-    at the table), for filtering and facets."""
-    talks = list(talks)
-    for talk in talks:
-        parties = {p.pk: p for p in [*talk.convened_by.all(), *talk.hosted_by.all(), *talk.mediated_by.all()]}
-        parties |= {d.party.pk: d.party for d in talk.delegations.all()}
-        talk.all_parties = sorted(parties.values(), key=lambda p: p.name)
-    return talks
-
-
 def server_error(request: HttpRequest) -> HttpResponse:
     """The 500 handler. A database that is locked, gone or refusing
     connections is not the reader's problem nor a bug: it gets a 503 page
@@ -140,7 +129,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def talk_list(request: HttpRequest) -> HttpResponse:
     form = TalkFilter(request.GET)
-    talks = with_parties(talk_queryset())
+    talks = list(talk_queryset())
     shown = form.filter(talks)
     context = {"form": form, "talks": shown, "facets": form.facet_counts(talks), "summary": form.describe(len(shown))}
     return render_browse(request, "talks/talk_list.html", context, form)
