@@ -2,13 +2,23 @@
 
 A filter is a form bound to request.GET. Only its valid fields are applied;
 a value that does not fit (an unknown slug, an impossible date, a parameter
-given twice) is left out and reported to the reader, never raised.
+given twice, a choice outside what the page shows) is left out and reported
+to the reader, never raised.
+
+Each filtering field `name` of a filter has its own methods:
+- `filter_<name>(items, value)`: the items that pass;
+- `describe_<name>(value)`: the words that say so ("involving Russia");
+- `facet_<name>(items)`, for the fields shown as facets: how many items each
+  value has, as a Counter of (value, label) pairs.
+A view that shows only part of the record narrows the choices before the form
+validates, by passing what it shows to the constructor (see `narrow`).
 """
 
 import datetime
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from django import forms
 from django.http import QueryDict
@@ -48,28 +58,39 @@ def slug_choice(queryset, label: str) -> forms.ModelChoiceField:
     )
 
 
+def narrow_choice(field: forms.ModelChoiceField, queryset, message: str) -> None:
+    field.queryset = queryset
+    field.error_messages["invalid_choice"] = message
+
+
 class FilterForm(forms.Form):
     """The common behaviour of the filters: report, don't raise; say in
     words what is applied; count what each value would give."""
 
-    # Facet name -> how to read that facet's values off one item.
-    facets: dict[str, Callable] = {}
     # What is filtered, in the singular and the plural.
     noun = ("item", "items")
-    # Field name -> the words that say the applied value, in order.
-    phrases: dict[str, Callable] = {}
 
-    def __init__(self, data: QueryDict, **kwargs):
-        super().__init__(data, **kwargs)
-        self.full_clean()
+    def __init__(self, data: QueryDict, **scope):
+        super().__init__(data)
+        self.narrow(**scope)
+
+    def narrow(self, **scope) -> None:
+        """Limit the choices to what the page shows, before validation."""
+
+    def clean(self):
+        cleaned_data = super().clean()
         for name in self.fields:
-            if len(data.getlist(name)) > 1:
+            if len(self.data.getlist(name)) > 1:
                 self.add_error(name, "it was given more than once")
-                self.cleaned_data.pop(name, None)
+        return cleaned_data
 
-    @property
+    @cached_property
     def applied(self) -> dict:
-        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "", [])}
+        """The valid, non-empty values, in the order of the fields."""
+        self.is_valid()  # validates, once; what failed is in self.errors
+        return {
+            name: self.cleaned_data[name] for name in self.fields if self.cleaned_data.get(name) not in (None, "", [])
+        }
 
     def ignored(self) -> list[str]:
         """What was left out, in words, for the notice above the results."""
@@ -79,7 +100,8 @@ class FilterForm(forms.Form):
             label = field.label if field else "filter"
             value = self.data.get(name, "")
             shown = f" “{value[:40]}{'…' if len(value) > 40 else ''}”" if value and name != "__all__" else ""
-            notes.append(f"The {label.lower()} filter{shown} was ignored: {'; '.join(errors)}.")
+            reasons = "; ".join(error.rstrip(".") for error in errors)
+            notes.append(f"The {label.lower()} filter{shown} was ignored: {reasons[:1].lower()}{reasons[1:]}.")
         return notes
 
     def query(self) -> QueryDict:
@@ -89,102 +111,126 @@ class FilterForm(forms.Form):
             query[name] = self.data[name]
         return query
 
-    def tests(self, item) -> dict[str, Callable]:
-        """Field name -> whether the item passes that filter's value."""
-        raise NotImplementedError
-
-    def keep(self, item, skip: str = "") -> bool:
-        tests = self.tests(item)
-        return all(tests[name](value) for name, value in self.applied.items() if name != skip and name in tests)
+    def filter(self, items: Iterable, skip: str = "") -> list:
+        """The items that pass every applied filter but `skip`."""
+        items = list(items)
+        for name, value in self.applied.items():
+            if name != skip:
+                items = getattr(self, f"filter_{name}")(items, value)
+        return items
 
     def describe(self, count: int) -> str:
         """'Showing 3 entries involving Russia on ceasefire.'"""
-        applied = self.applied
         words = [f"{count} {self.noun[0] if count == 1 else self.noun[1]}"]
-        words += [phrase(applied[name]) for name, phrase in self.phrases.items() if name in applied]
+        words += [getattr(self, f"describe_{name}")(value) for name, value in self.applied.items()]
         return "Showing " + " ".join(words) + "."
-
-    def filter(self, items: Iterable) -> list:
-        return [item for item in items if self.keep(item)]
 
     def facet_counts(self, items: list) -> list[Facet]:
         """For each facet, how many items each of its values would give with
         every other filter kept as it is."""
         facets = []
-        for name, values_of in self.facets.items():
-            counts: Counter = Counter()
-            labels = {}
-            for item in items:
-                if self.keep(item, skip=name):
-                    for value, label in values_of(item):
-                        counts[value] += 1
-                        labels[value] = label
+        for name, field in self.fields.items():
+            count_values = getattr(self, f"facet_{name}", None)
+            if count_values is None:
+                continue
+            counts: Counter = count_values(self.filter(items, skip=name))
             current = self.data.get(name) if name in self.applied else None
             values = [
-                FacetValue(
-                    value,
-                    labels[value],
-                    count,
-                    value == current,
-                    {name: None if value == current else value, "page": None},
-                )
-                for value, count in sorted(counts.items(), key=lambda pair: (-pair[1], labels[pair[0]]))
+                FacetValue(value, label, count, value == current, {name: value if value != current else None})
+                for (value, label), count in sorted(counts.items(), key=lambda pair: (-pair[1], pair[0][1]))
             ]
-            facets.append(Facet(name, self.fields[name].label, values))
+            for value in values:
+                value.params["page"] = None
+            facets.append(Facet(name, field.label, values))
         return facets
-
-
-class TimelineFilter(FilterForm):
-    talk = slug_choice(Talk.objects.all(), "Talk")
-    party = slug_choice(Party.objects.all(), "Party")
-    topic = slug_choice(Topic.objects.all(), "Topic")
-    kind = forms.ChoiceField(required=False, label="Kind", choices=[("", "Any kind"), *Entry.KINDS.items()])
-    status = forms.ChoiceField(required=False, label="Status", choices=[("", "Held or planned"), *Entry.STATUSES])
-    start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
-    q = forms.CharField(required=False, label="Text", max_length=MAX_TEXT, strip=True)
-
-    facets = {
-        "talk": lambda e: [(e.talk.slug, e.talk.name)] if e.talk else [],
-        "party": lambda e: [(p.slug, p.name) for p in e.parties],
-        "topic": lambda e: [(t.slug, t.name) for t in e.topics],
-        "kind": lambda e: [(e.kind, e.kind_label)],
-        "status": lambda e: [(e.status, e.status_label)],
-    }
-
-    def clean(self):
-        start, end = self.cleaned_data.get("start"), self.cleaned_data.get("end")
-        if start and end and end < start:
-            self.add_error("end", "it is before the “from” date")
-        return self.cleaned_data
-
-    noun = ("entry", "entries")
-    phrases = {
-        "kind": lambda value: f"of kind “{Entry.KINDS[value]}”",
-        "status": lambda value: f"that are {dict(Entry.STATUSES)[value].lower()}",
-        "talk": lambda value: f"at the {value}",
-        "party": lambda value: f"involving {value}",
-        "topic": lambda value: f"on {value}",
-        "start": lambda value: f"from {_day(value)}",
-        "end": lambda value: f"until {_day(value)}",
-        "q": lambda value: f"mentioning “{value}”",
-    }
-
-    def tests(self, entry: Entry) -> dict[str, Callable]:
-        return {
-            "talk": lambda value: entry.talk is not None and entry.talk.pk == value.pk,
-            "party": lambda value: any(p.pk == value.pk for p in entry.parties),
-            "topic": lambda value: any(t.pk == value.pk for t in entry.topics),
-            "kind": lambda value: entry.kind == value,
-            "status": lambda value: entry.status == value,
-            "start": lambda value: entry.last_day is not None and entry.last_day >= value,
-            "end": lambda value: entry.first_day is not None and entry.first_day <= value,
-            "q": lambda value: entry.matches(value),
-        }
 
 
 def _day(date: datetime.date) -> str:
     return f"{date.day} {date:%B %Y}"
+
+
+class TimelineFilter(FilterForm):
+    # In the order the summary reads: "Showing 2 opening sessions that are held at the Astana talks…"
+    kind = forms.ChoiceField(required=False, label="Kind", choices=[("", "Any kind"), *Entry.KINDS.items()])
+    status = forms.ChoiceField(required=False, label="Status", choices=[("", "Any status"), *Entry.STATUSES])
+    talk = slug_choice(Talk.objects.all(), "Talk")
+    party = slug_choice(Party.objects.all(), "Party")
+    topic = slug_choice(Topic.objects.all(), "Topic")
+    start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    q = forms.CharField(required=False, label="Text", max_length=MAX_TEXT, strip=True)
+
+    noun = ("entry", "entries")
+
+    def clean(self):
+        cleaned_data = super().clean()
+        start, end = cleaned_data.get("start"), cleaned_data.get("end")
+        if start and end and end < start:
+            self.add_error("end", "it is before the “from” date")
+        return cleaned_data
+
+    def filter_kind(self, entries: list[Entry], kind: str) -> list[Entry]:
+        return [entry for entry in entries if entry.kind == kind]
+
+    def describe_kind(self, kind: str) -> str:
+        return f"of kind “{Entry.KINDS[kind]}”"
+
+    def facet_kind(self, entries: list[Entry]) -> Counter:
+        return Counter((entry.kind, entry.kind_label) for entry in entries)
+
+    def filter_status(self, entries: list[Entry], status: str) -> list[Entry]:
+        return [entry for entry in entries if entry.status == status]
+
+    def describe_status(self, status: str) -> str:
+        return f"that are {dict(Entry.STATUSES)[status].lower()}"
+
+    def facet_status(self, entries: list[Entry]) -> Counter:
+        return Counter((entry.status, dict(Entry.STATUSES)[entry.status]) for entry in entries)
+
+    def filter_talk(self, entries: list[Entry], talk: Talk) -> list[Entry]:
+        return [entry for entry in entries if entry.talk is not None and entry.talk.pk == talk.pk]
+
+    def describe_talk(self, talk: Talk) -> str:
+        return f"at the {talk}"
+
+    def facet_talk(self, entries: list[Entry]) -> Counter:
+        return Counter((entry.talk.slug, entry.talk.name) for entry in entries if entry.talk)
+
+    def filter_party(self, entries: list[Entry], party: Party) -> list[Entry]:
+        return [entry for entry in entries if any(p.pk == party.pk for p in entry.parties)]
+
+    def describe_party(self, party: Party) -> str:
+        return f"involving {party}"
+
+    def facet_party(self, entries: list[Entry]) -> Counter:
+        return Counter((party.slug, party.name) for entry in entries for party in entry.parties)
+
+    def filter_topic(self, entries: list[Entry], topic: Topic) -> list[Entry]:
+        return [entry for entry in entries if any(t.pk == topic.pk for t in entry.topics)]
+
+    def describe_topic(self, topic: Topic) -> str:
+        return f"on {topic}"
+
+    def facet_topic(self, entries: list[Entry]) -> Counter:
+        return Counter((topic.slug, topic.name) for entry in entries for topic in entry.topics)
+
+    def filter_start(self, entries: list[Entry], start: datetime.date) -> list[Entry]:
+        return [entry for entry in entries if entry.last_day is not None and entry.last_day >= start]
+
+    def describe_start(self, start: datetime.date) -> str:
+        return f"from {_day(start)}"
+
+    def filter_end(self, entries: list[Entry], end: datetime.date) -> list[Entry]:
+        return [entry for entry in entries if entry.first_day is not None and entry.first_day <= end]
+
+    def describe_end(self, end: datetime.date) -> str:
+        return f"until {_day(end)}"
+
+    def filter_q(self, entries: list[Entry], text: str) -> list[Entry]:
+        return [entry for entry in entries if entry.matches(text)]
+
+    def describe_q(self, text: str) -> str:
+        return f"mentioning “{text}”"
 
 
 class TalkFilter(FilterForm):
@@ -194,29 +240,46 @@ class TalkFilter(FilterForm):
     party = slug_choice(Party.objects.all(), "Party")
     process = slug_choice(Process.objects.all(), "Process")
 
-    facets = {
-        "status": lambda t: [(t.status, t.get_status_display())],
-        "year": lambda t: [(str(t.start_date.year), str(t.start_date.year))] if t.start_date else [],
-        "party": lambda t: [(p.slug, p.name) for p in t.involved_parties],
-    }
-
     noun = ("talk", "talks")
-    phrases = {
-        "status": lambda value: f"that are {Talk.Status(value).label}",
-        "year": lambda value: f"in {value}",
-        "place": lambda value: f"in “{value}”",
-        "party": lambda value: f"involving {value}",
-        "process": lambda value: f"in the {value}",
-    }
 
-    def tests(self, talk: Talk) -> dict[str, Callable]:
-        return {
-            "status": lambda value: talk.status == value,
-            "year": lambda value: talk.start_date is not None and talk.start_date.year == value,
-            "place": lambda value: value.casefold() in talk.place.casefold(),
-            "party": lambda value: any(p.pk == value.pk for p in talk.involved_parties),
-            "process": lambda value: talk.process_id == value.pk,
-        }
+    def filter_status(self, talks: list[Talk], status: str) -> list[Talk]:
+        return [talk for talk in talks if talk.status == status]
+
+    def describe_status(self, status: str) -> str:
+        return f"that are {Talk.Status(status).label}"
+
+    def facet_status(self, talks: list[Talk]) -> Counter:
+        return Counter((talk.status, talk.get_status_display()) for talk in talks)
+
+    def filter_year(self, talks: list[Talk], year: int) -> list[Talk]:
+        return [talk for talk in talks if talk.start_date is not None and talk.start_date.year == year]
+
+    def describe_year(self, year: int) -> str:
+        return f"in {year}"
+
+    def facet_year(self, talks: list[Talk]) -> Counter:
+        return Counter((str(talk.start_date.year),) * 2 for talk in talks if talk.start_date)
+
+    def filter_place(self, talks: list[Talk], place: str) -> list[Talk]:
+        return [talk for talk in talks if place.casefold() in talk.place.casefold()]
+
+    def describe_place(self, place: str) -> str:
+        return f"in “{place}”"
+
+    def filter_party(self, talks: list[Talk], party: Party) -> list[Talk]:
+        return [talk for talk in talks if any(p.pk == party.pk for p in talk.involved_parties)]
+
+    def describe_party(self, party: Party) -> str:
+        return f"involving {party}"
+
+    def facet_party(self, talks: list[Talk]) -> Counter:
+        return Counter((party.slug, party.name) for talk in talks for party in talk.involved_parties)
+
+    def filter_process(self, talks: list[Talk], process: Process) -> list[Talk]:
+        return [talk for talk in talks if talk.process_id == process.pk]
+
+    def describe_process(self, process: Process) -> str:
+        return f"in the {process}"
 
     def facet_counts(self, items):
         facets = super().facet_counts(items)
@@ -231,18 +294,55 @@ class PositionFilter(FilterForm):
     party = slug_choice(Party.objects.all(), "Party")
 
     noun = ("position", "positions")
-    phrases = {"topic": lambda value: f"on {value}", "party": lambda value: f"of {value}"}
 
-    def tests(self, position) -> dict[str, Callable]:
-        return {
-            "topic": lambda value: position.topic_id == value.pk,
-            "party": lambda value: position.party_id == value.pk,
-        }
+    def narrow(self, talk: Talk) -> None:
+        # Only what was stated at these talks, so that no choice leads to an
+        # empty matrix and a party that stated nothing here is reported.
+        narrow_choice(
+            self.fields["topic"],
+            Topic.objects.filter(positions__talk=talk).distinct(),
+            "no position on “%(value)s” is recorded at these talks",
+        )
+        narrow_choice(
+            self.fields["party"],
+            Party.objects.filter(positions__talk=talk).distinct(),
+            "no position of “%(value)s” is recorded at these talks",
+        )
+
+    def filter_topic(self, positions: list, topic: Topic) -> list:
+        return [position for position in positions if position.topic_id == topic.pk]
+
+    def describe_topic(self, topic: Topic) -> str:
+        return f"on {topic}"
+
+    def filter_party(self, positions: list, party: Party) -> list:
+        return [position for position in positions if position.party_id == party.pk]
+
+    def describe_party(self, party: Party) -> str:
+        return f"of {party}"
 
 
 class CompareForm(FilterForm):
     a = slug_choice(Party.objects.all(), "First party")
     b = slug_choice(Party.objects.all(), "Second party")
+
+    def narrow(self, talk: Talk) -> None:
+        stated = Party.objects.filter(positions__talk=talk).distinct()
+        for name in ("a", "b"):
+            narrow_choice(self.fields[name], stated, "“%(value)s” stated no position at these talks")
+
+    def clean(self):
+        cleaned_data = super().clean()
+        a, b = cleaned_data.get("a"), cleaned_data.get("b")
+        if a and b and a == b:
+            self.add_error("b", "it is the same party as the first")
+        return cleaned_data
+
+    @property
+    def parties(self) -> list[Party]:
+        """The two parties to compare, once both are valid."""
+        chosen = [self.applied[name] for name in ("a", "b") if name in self.applied]
+        return chosen if len(chosen) == 2 else []
 
 
 class SearchForm(FilterForm):

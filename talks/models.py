@@ -3,33 +3,19 @@ posts they hold; talks, their sessions and the delegations at the table;
 what each side said it wanted; and, on every fact, the passage of the source
 it comes from."""
 
-import re
-import unicodedata
-
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.functional import cached_property
 
 from .dates import PartialDate, precision_field, qualifier_field, truncate
-
-
-def fold(text: str) -> str:
-    """Text reduced for matching names: no accents, case, apostrophes or
-    punctuation, so that "Ja'afari", "JAAFARI" and "Jaafari" meet."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    bare = re.sub(r"['\u2018\u2019\u02bb\u02bc`]", "", bare.casefold())
-    return " ".join(re.sub(r"[^\w]+", " ", bare).split())
-
-
-def squash_spaces(text: str) -> str:
-    return " ".join(text.split())
+from .text import find_excerpt, fold
 
 
 def end_not_before_start(prefix: str = "") -> models.CheckConstraint:
@@ -41,10 +27,19 @@ def end_not_before_start(prefix: str = "") -> models.CheckConstraint:
     )
 
 
+class CitedQuerySet(models.QuerySet):
+    def cited(self):
+        """With each record's citations and their sources: every page that
+        shows a fact shows where it comes from."""
+        return self.prefetch_related(Prefetch("citations", queryset=Citation.objects.select_related("source")))
+
+
 class Cited(models.Model):
     """A fact that carries its citations."""
 
     citations = GenericRelation("talks.Citation")
+
+    objects = CitedQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -110,10 +105,35 @@ class Source(models.Model):
         return PartialDate(self.published_date, self.published_precision)
 
     def contains(self, excerpt: str) -> bool:
-        """Whether the excerpt is a passage of the text; runs of white space
-        count as one space, so a passage copied across a line break still
-        matches."""
-        return bool(excerpt.strip()) and squash_spaces(excerpt) in squash_spaces(self.text)
+        """Whether the excerpt is a passage of the text (see find_excerpt)."""
+        return find_excerpt(self.text, excerpt) is not None
+
+
+class CitationQuerySet(models.QuerySet):
+    def with_facts(self):
+        """With the fact each citation supports, and what each kind of fact
+        needs for its name and address, in a fixed number of queries."""
+        return self.select_related("content_type", "source").prefetch_related(
+            GenericPrefetch(
+                "fact",
+                [
+                    Alias.objects.prefetch_related("named"),
+                    Claim.objects.select_related("subject"),
+                    Delegation.objects.select_related("party", "talk"),
+                    DelegationMember.objects.select_related("person", "delegation__party", "delegation__talk"),
+                    Milestone.objects.all(),
+                    Party.objects.all(),
+                    PartyMembership.objects.select_related("member", "organisation"),
+                    Person.objects.all(),
+                    Position.objects.select_related("party", "topic", "talk"),
+                    Post.objects.select_related("person", "organisation"),
+                    Process.objects.all(),
+                    Session.objects.select_related("talk"),
+                    Talk.objects.all(),
+                    Topic.objects.all(),
+                ],
+            )
+        )
 
 
 class Citation(models.Model):
@@ -141,6 +161,8 @@ class Citation(models.Model):
         blank=True,
         help_text="Shown to readers. Required when there is no source: say where the fact comes from.",
     )
+
+    objects = CitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["content_type", "object_id", "pk"]
@@ -359,6 +381,17 @@ class Process(Cited):
         return reverse("talk_list") + f"?process={self.slug}"
 
 
+class TalkQuerySet(CitedQuerySet):
+    def for_cards(self):
+        """What a talk's card and the talks filter read: place, dates, status,
+        process, other names and every party involved."""
+        return (
+            self.cited()
+            .select_related("process")
+            .prefetch_related("convened_by", "hosted_by", "mediated_by", "delegations__party", "aliases")
+        )
+
+
 class Talk(StartEnd):
     class Status(models.TextChoices):
         PLANNED = "planned", "planned"
@@ -390,6 +423,8 @@ class Talk(StartEnd):
         related_name="followed_by",
         help_text="The talks these follow on from.",
     )
+
+    objects = TalkQuerySet.as_manager()
 
     class Meta(StartEnd.Meta):
         ordering = ["start_date", "name", "pk"]
@@ -514,6 +549,25 @@ class Milestone(Cited):
             self.date = truncate(self.date, self.date_precision)
 
 
+class DelegationQuerySet(CitedQuerySet):
+    def at_the_table(self):
+        """Each delegation with its party, component groups and members, the
+        post each member sat in, and the citations of all of them."""
+        return (
+            self.cited()
+            .select_related("party", "talk")
+            .prefetch_related(
+                Prefetch("components", queryset=Party.objects.cited()),
+                Prefetch(
+                    "members",
+                    queryset=DelegationMember.objects.cited()
+                    .select_related("person")
+                    .prefetch_related(Prefetch("post", queryset=Post.objects.cited().select_related("organisation"))),
+                ),
+            )
+        )
+
+
 class Delegation(Cited):
     class Role(models.TextChoices):
         NEGOTIATING = "negotiating", "negotiating party"
@@ -536,6 +590,8 @@ class Delegation(Cited):
         help_text="Groups that sat at the table as part of this delegation.",
     )
     description = models.TextField(blank=True)
+
+    objects = DelegationQuerySet.as_manager()
 
     class Meta:
         ordering = ["talk", "role", "party__name"]
@@ -603,6 +659,12 @@ class DelegationMember(Cited):
             raise ValidationError({"post": "Choose a post held by this person."})
 
 
+class PositionQuerySet(CitedQuerySet):
+    def for_matrix(self):
+        """What a position's cell in the topic x party matrix shows."""
+        return self.cited().select_related("talk", "party", "topic", "speaker", "session")
+
+
 class Position(Cited):
     """What a party said it wants on a topic, through a speaker, on a date,
     at a talk or one of its sessions."""
@@ -625,6 +687,8 @@ class Position(Cited):
     stance = models.CharField(max_length=10, choices=Stance)
     summary = models.CharField(max_length=300, help_text="What the party wants, in a sentence.")
     quote = models.TextField(blank=True, help_text="The speaker's words, verbatim, if the source quotes them.")
+
+    objects = PositionQuerySet.as_manager()
 
     class Meta:
         ordering = ["talk", "topic__name", "party__name", "pk"]

@@ -4,10 +4,9 @@ one list of dated entries."""
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
-
 from .dates import DatePrecision, DateQualifier, PartialDate
-from .models import Citation, Milestone, Party, Session, Talk, Topic, fold
+from .models import Citation, Milestone, Party, Session, Talk, Topic
+from .text import fold
 
 
 def _last_day(partial: PartialDate) -> datetime.date | None:
@@ -85,22 +84,14 @@ def _status(talk_status: str) -> str:
     return "held"
 
 
-CITED = Prefetch("citations", queryset=Citation.objects.select_related("source"))
-
-
 def entries(talk: Talk | None = None) -> list[Entry]:
     """Every entry of the timeline (or of one talk's), in date order, in a
     fixed number of queries whatever the amount of data."""
-    talks = Talk.objects.prefetch_related(
-        CITED,
-        "convened_by",
-        "hosted_by",
-        "mediated_by",
-        "delegations__party",
-        "positions__topic",
+    talks = Talk.objects.cited().prefetch_related(
+        "convened_by", "hosted_by", "mediated_by", "delegations__party", "positions__topic"
     )
-    sessions = Session.objects.select_related("talk").prefetch_related(CITED, "parties", "people", "positions__topic")
-    milestones = Milestone.objects.select_related("talk").prefetch_related(CITED, "parties", "topics")
+    sessions = Session.objects.cited().select_related("talk").prefetch_related("parties", "people", "positions__topic")
+    milestones = Milestone.objects.cited().select_related("talk").prefetch_related("parties", "topics")
     if talk is not None:
         talks, sessions, milestones = talks.filter(pk=talk.pk), sessions.filter(talk=talk), milestones.filter(talk=talk)
 

@@ -20,8 +20,8 @@ from talks.models import (
     Session,
     Source,
     Talk,
-    fold,
 )
+from talks.text import fold
 
 SEED = settings.SEEDS_DIR / "000_d6c37e90a5c18326.txt"
 FIXTURES = sorted(settings.FIXTURE_DIR.glob("*.json"))

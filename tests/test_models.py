@@ -4,7 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from talks.models import Alias, Citation, DelegationMember, PartyMembership, fold
+from talks.models import Alias, Citation, DelegationMember, PartyMembership
+from talks.text import fold
 
 from .builders import (
     SOURCE_TEXT,

@@ -19,10 +19,9 @@ from django.test import Client
 from django.urls import reverse
 
 from .builders import make_editor, make_party
-from .test_views import PAGES
+from .pages import BY_NAME, HTML, HTMX, NOT_FOUND, names
 
 HOST = "parley.example"
-HTMX = {"HTTP_HX_REQUEST": "true"}
 ONE_YEAR = 60 * 60 * 24 * 365
 
 
@@ -70,12 +69,12 @@ def fetch(client: Client, url: str, **extra):
 
 # One of each kind of response: (url, headers, status).
 RESPONSES = {
-    "full page": ("/timeline/", {}, 200),
-    "htmx fragment": ("/timeline/?party=syrian-opposition", HTMX, 200),
-    "error page": ("/no-such-page/", {}, 404),
-    "plain text": ("/healthz", {}, 200),
-    "json export": ("/timeline.json?party=syrian-opposition", {}, 200),
-    "csv export": ("/timeline.csv", {}, 200),
+    "full page": (BY_NAME["timeline"].path, {}, 200),
+    "htmx fragment": (BY_NAME["timeline"].filtered_path, HTMX, 200),
+    "error page": (NOT_FOUND, {}, 404),
+    "plain text": (BY_NAME["health"].path, {}, 200),
+    "json export": (BY_NAME["timeline.json"].filtered_path, {}, 200),
+    "csv export": (BY_NAME["timeline.csv"].path, {}, 200),
 }
 
 
@@ -191,7 +190,7 @@ def inline_code(html: str) -> list[str]:
     return parser.found
 
 
-@pytest.mark.parametrize("url", [*PAGES, "/no-such-page/"])
+@pytest.mark.parametrize("url", [*(page.path for page in HTML), NOT_FOUND], ids=[*names(HTML), "not-found"])
 def test_page_has_no_inline_script_or_style(client, seeded, url):
     response = client.get(url)
     assert response.status_code in {200, 404}

@@ -2,19 +2,20 @@ import csv
 import datetime
 import itertools
 import re
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.db import connection
+from django.templatetags.static import static
 from django.test.utils import CaptureQueriesContext
 
 from talks.models import Alias, Citation, DelegationMember, Milestone, Position, Session, Talk
 
 from .builders import make_delegation, make_party, make_person, make_talk, make_topic
+from .pages import ASTANA, FRAGMENTS, HTML, HTMX, PAGES, names
 
 pytestmark = pytest.mark.django_db
-
-ASTANA = "/talks/astana-2017-01/"
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def text_of(response) -> str:
@@ -24,28 +25,9 @@ def text_of(response) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
-# Every page a reader can reach, as a URL on the seed data.
-PAGES = [
-    "/",
-    "/talks/",
-    ASTANA,
-    f"{ASTANA}delegations/",
-    f"{ASTANA}positions/",
-    f"{ASTANA}positions/compare/?a=syrian-government&b=syrian-opposition",
-    "/timeline/",
-    "/parties/",
-    "/parties/syrian-opposition/",
-    "/people/",
-    "/people/mohammad-aloush/",
-    "/sources/",
-    "/sources/syrian-government-and-opposition-factions-begin-talks/",
-    "/search/?q=Astana",
-]
-
-
-@pytest.mark.parametrize("url", PAGES)
-def test_every_page_renders_in_the_sites_look(client, seeded, url):
-    response = client.get(url)
+@pytest.mark.parametrize("page", HTML, ids=names(HTML))
+def test_every_page_renders_in_the_sites_look(client, seeded, page):
+    response = client.get(page.path)
     assert response.status_code == 200
     html = response.content.decode()
     assert '<main id="main"' in html
@@ -130,6 +112,34 @@ def test_compare_without_two_parties_asks_for_them(client, seeded):
     page = text_of(client.get(f"{ASTANA}positions/compare/?a=nobody"))
     assert "Choose two parties above" in page
     assert "The first party filter “nobody” was ignored" in page
+
+
+def test_compare_reports_a_party_that_stated_nothing_at_these_talks_and_does_not_offer_it(client, seeded):
+    url = f"{ASTANA}positions/compare/?a=syrian-government&b=united-states"
+    response = client.get(url)
+    page = text_of(response)
+    assert "The second party filter “united-states” was ignored: “united-states” stated no position" in page
+    assert "Choose two parties above" in page
+    select = response.content.decode().split('name="b"', 1)[1].split("</select>", 1)[0]
+    assert 'value="united-states"' not in select
+    assert 'value="syrian-opposition"' in select
+
+
+def test_compare_reports_the_same_party_twice(client, seeded):
+    page = text_of(client.get(f"{ASTANA}positions/compare/?a=syrian-government&b=syrian-government"))
+    assert "was ignored: it is the same party as the first." in page
+    assert "Choose two parties above" in page
+
+
+def test_positions_report_a_party_that_stated_nothing_at_these_talks(client, seeded):
+    response = client.get(f"{ASTANA}positions/", {"party": "russia"})
+    page = text_of(response)
+    assert "The party filter “russia” was ignored: no position of “russia” is recorded at these talks." in page
+    assert "of Russia" not in page
+    assert "Syrian Government" in page.split("Positions", 1)[1]
+    html = response.content.decode()
+    select = html.split('name="party"', 1)[1].split("</select>", 1)[0]
+    assert 'value="russia"' not in select
 
 
 def test_geneva_meeting_is_marked_as_planned(client, seeded):
@@ -241,17 +251,10 @@ def test_reader_pages_answer_get_and_head_only(client, seeded):
 
 # Filtered views: the full page, the HTMX fragment, bad input, query counts.
 
-FILTERED = {
-    "timeline": ("/timeline/", {"party": "syrian-opposition"}),
-    "talks": ("/talks/", {"status": "planned"}),
-    "positions": (f"{ASTANA}positions/", {"party": "syrian-government"}),
-}
 
-
-@pytest.mark.parametrize("name", FILTERED)
-def test_filtered_view_full_page_has_a_get_form_and_the_results(client, seeded, name):
-    url, params = FILTERED[name]
-    html = client.get(url, params).content.decode()
+@pytest.mark.parametrize("page", FRAGMENTS, ids=names(FRAGMENTS))
+def test_filtered_view_full_page_has_a_get_form_and_the_results(client, seeded, page):
+    html = client.get(page.path, page.example).content.decode()
     assert html.startswith("<!doctype html>")
     assert '<form id="filters"' in html
     assert 'method="get"' in html
@@ -259,9 +262,9 @@ def test_filtered_view_full_page_has_a_get_form_and_the_results(client, seeded, 
     assert "Clear filters" in html
 
 
-@pytest.mark.parametrize("name", FILTERED)
-def test_filtered_view_htmx_request_gets_only_the_results_region(client, seeded, name):
-    url, params = FILTERED[name]
+@pytest.mark.parametrize("page", FRAGMENTS, ids=names(FRAGMENTS))
+def test_filtered_view_htmx_request_gets_only_the_results_region(client, seeded, page):
+    url, params = page.path, page.example
     response = client.get(url, params | {"topic": ""}, **HTMX)
     html = response.content.decode()
     assert "<html" not in html
@@ -329,7 +332,7 @@ def test_talks_list_filters_by_year_place_and_party(client, seeded):
 
 BAD_INPUT = [
     ("/timeline/?party=nobody", "The party filter “nobody” was ignored: there is no party"),
-    ("/timeline/?start=2017-02-30", "The from filter “2017-02-30” was ignored: Enter a valid date."),
+    ("/timeline/?start=2017-02-30", "The from filter “2017-02-30” was ignored: enter a valid date."),
     ("/timeline/?end=99999-01-01", "The to filter “99999-01-01” was ignored"),
     ("/timeline/?start=2017-02-01&end=2017-01-01", "was ignored: it is before the “from” date"),
     ("/timeline/?q=" + "x" * 201, "The text filter “" + "x" * 40 + "…” was ignored"),
@@ -356,7 +359,9 @@ def test_bad_query_string_input_is_ignored_and_said_so(client, seeded, url, noti
     for headers in ({}, HTMX):
         response = client.get(url, **headers)
         assert response.status_code == 200
-        assert notice in text_of(response)
+        page = text_of(response)
+        assert notice in page
+        assert ".." not in page
 
 
 _rows = itertools.count(1)
@@ -399,18 +404,18 @@ def queries_for(client, url: str, **headers) -> int:
 
 
 QUERY_COUNT_PAGES = [
-    *PAGES,
+    *(page.path for page in PAGES),
+    *(page.filtered_path for page in PAGES if page.example),
     "/timeline/?party=syrian-opposition&q=talks",
     "/talks/?year=2017",
     "/parties/united-nations/",
     "/people/staffan-de-mistura/",
+    "/parties/jaysh-al-islam/",
     "/search/?q=extra",
-    "/timeline.json?party=syrian-opposition",
-    "/timeline.csv",
 ]
 
 
-@pytest.mark.parametrize("url", QUERY_COUNT_PAGES)
+@pytest.mark.parametrize("url", sorted(set(QUERY_COUNT_PAGES)))
 def test_query_count_does_not_grow_with_the_data(client, seeded, url):
     # One of each first, so that every list is non-empty and every prefetch runs.
     add_rows(1)
@@ -420,10 +425,9 @@ def test_query_count_does_not_grow_with_the_data(client, seeded, url):
     assert queries_for(client, url) == before
 
 
-@pytest.mark.parametrize("name", FILTERED)
-def test_query_count_of_htmx_fragment_does_not_grow_with_the_data(client, seeded, name):
-    url, params = FILTERED[name]
-    full = f"{url}?{next(iter(params))}={next(iter(params.values()))}"
+@pytest.mark.parametrize("page", FRAGMENTS, ids=names(FRAGMENTS))
+def test_query_count_of_htmx_fragment_does_not_grow_with_the_data(client, seeded, page):
+    full = page.filtered_path
     client.get(full, **HTMX)
     before = queries_for(client, full, **HTMX)
     add_rows(4)
@@ -461,3 +465,14 @@ def test_timeline_page_links_its_filter_result_as_open_data(client, seeded):
     html = client.get("/timeline/", {"party": "russia"}).content.decode()
     assert 'href="/timeline.json?party=russia"' in html
     assert 'href="/timeline.csv?party=russia"' in html
+
+
+def test_the_site_has_an_icon_and_clients_that_guess_its_address_find_it(client, seeded):
+    html = client.get("/").content.decode()
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html).group(1)
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == icon
+    # Served by whitenoise, from the static files.
+    assert icon == static("img/favicon.svg")
+    assert "<svg" in Path(finders.find("img/favicon.svg")).read_text()

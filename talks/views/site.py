@@ -1,0 +1,66 @@
+"""What is not a page of the record: the home page, the health check for
+the load balancer, the favicon for clients that guess its address, and the
+handler that tells a bug from a database outage."""
+
+import logging
+import sys
+
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_safe
+
+from .. import timeline
+from ..models import Talk
+
+logger = logging.getLogger(__name__)
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    entries = timeline.entries()
+    return render(
+        request,
+        "talks/home.html",
+        {"talks": Talk.objects.for_cards(), "latest": list(reversed(entries[-5:]))},
+    )
+
+
+@require_safe
+def health(request: HttpRequest) -> HttpResponse:
+    """For the load balancer and the operator: 200 when the database
+    answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as error:
+        logger.error("health check failed: database: %s", error)
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """For the clients that ask for /favicon.ico rather than read the page's
+    <link rel="icon">. Not a permanent redirect: the icon's address carries
+    the hash of its content and changes with it."""
+    response = HttpResponseRedirect(static("img/favicon.svg"))
+    patch_cache_control(response, public=True, max_age=60 * 60 * 24)
+    return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 handler. A database that is locked, gone or refusing
+    connections is not the reader's problem nor a bug: it gets a 503 page
+    that says to come back, wherever in the request it failed."""
+    error = sys.exc_info()[1]
+    if isinstance(error, DatabaseError):
+        logger.error("database unavailable: %s %s: %s", request.method, request.path, error)
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "30"
+        return response
+    return HttpResponseServerError(render_to_string("500.html"))

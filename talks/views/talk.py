@@ -1,0 +1,102 @@
+"""One talk's pages: the talk with its timeline, delegations and positions;
+the delegations alone; the positions as a filterable topic x party matrix;
+two parties' positions side by side."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from .. import timeline
+from ..forms import CompareForm, PositionFilter
+from ..models import Delegation, DelegationMember, Party, Position, Talk, Topic
+from .browse import render_browse
+
+# The order a reader expects, with each role's heading.
+ROLES = {
+    Delegation.Role.NEGOTIATING: "Negotiating parties",
+    Delegation.Role.GUARANTOR: "Conveners and guarantors",
+    Delegation.Role.MEDIATOR: "Mediator",
+    Delegation.Role.OBSERVER: "Observers",
+    Delegation.Role.HOST: "Host",
+}
+
+
+def delegations_of(talk: Talk) -> list[tuple[str, list[Delegation]]]:
+    """The talk's delegations grouped by role, each with its head first."""
+    grouped = defaultdict(list)
+    for delegation in talk.delegations.at_the_table():
+        delegation.seats = sorted(
+            delegation.members.all(), key=lambda m: (m.role != DelegationMember.Role.HEAD, m.person.name)
+        )
+        grouped[delegation.role].append(delegation)
+    return [(heading, grouped[role]) for role, heading in ROLES.items() if grouped[role]]
+
+
+@dataclass
+class Matrix:
+    """Positions as a topic x party table."""
+
+    topics: list[Topic]
+    parties: list[Party]
+    cells: dict = field(default_factory=dict)
+
+    def rows(self):
+        for topic in self.topics:
+            yield topic, [(party, self.cells.get((topic.pk, party.pk), [])) for party in self.parties]
+
+
+def matrix_of(positions: list[Position], parties: list[Party] | None = None) -> Matrix:
+    """The positions' topics as rows, and as columns the given parties or
+    else every party that stated one."""
+    topics = {p.topic.pk: p.topic for p in positions}
+    if parties is None:
+        parties = sorted({p.party.pk: p.party for p in positions}.values(), key=lambda p: p.name)
+    matrix = Matrix(sorted(topics.values(), key=lambda t: t.name), parties)
+    for position in positions:
+        matrix.cells.setdefault((position.topic.pk, position.party.pk), []).append(position)
+    return matrix
+
+
+@require_safe
+def talk_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    talk = get_object_or_404(Talk.objects.for_cards().prefetch_related("followed_by"), slug=slug)
+    return render(
+        request,
+        "talks/talk_detail.html",
+        {
+            "talk": talk,
+            "entries": timeline.entries(talk),
+            "delegation_groups": delegations_of(talk),
+            "matrix": matrix_of(list(talk.positions.for_matrix())),
+        },
+    )
+
+
+@require_safe
+def delegations(request: HttpRequest, slug: str) -> HttpResponse:
+    talk = get_object_or_404(Talk, slug=slug)
+    return render(request, "talks/delegations.html", {"talk": talk, "delegation_groups": delegations_of(talk)})
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def positions(request: HttpRequest, slug: str) -> HttpResponse:
+    talk = get_object_or_404(Talk, slug=slug)
+    form = PositionFilter(request.GET, talk=talk)
+    shown = form.filter(talk.positions.for_matrix())
+    context = {"talk": talk, "form": form, "matrix": matrix_of(shown), "summary": form.describe(len(shown))}
+    return render_browse(request, "talks/positions.html", context, form)
+
+
+@require_safe
+def compare(request: HttpRequest, slug: str) -> HttpResponse:
+    talk = get_object_or_404(Talk, slug=slug)
+    form = CompareForm(request.GET, talk=talk)
+    matrix = None
+    if chosen := form.parties:
+        matrix = matrix_of(list(talk.positions.for_matrix().filter(party__in=chosen)), parties=chosen)
+    return render(request, "talks/compare.html", {"talk": talk, "form": form, "matrix": matrix})

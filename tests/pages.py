@@ -1,0 +1,108 @@
+"""The reader's pages, once: every test that walks the site (views, security
+headers, fuzzing, load, browser, deploy) takes its pages from here, so a new
+page is added in one place and every such test visits it.
+
+Each page is given by an address on the seed data. A filtered page names its
+filter form, whose fields are the query-string parameters it reads, and a
+filter value that keeps some of its results but not all.
+"""
+
+from dataclasses import dataclass, field
+
+from talks.forms import CompareForm, FilterForm, PositionFilter, SearchForm, TalkFilter, TimelineFilter
+
+ASTANA = "/talks/astana-2017-01/"
+SOURCE = "/sources/syrian-government-and-opposition-factions-begin-talks/"
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@dataclass(frozen=True)
+class ReaderPage:
+    name: str
+    # The address on the seed data, query string included where the page needs one.
+    path: str
+    # "html" for a page in the site's look, "data" for open data, "plain" for text.
+    kind: str = "html"
+    form: type[FilterForm] | None = None
+    # A filter that keeps some of the page's results but not all.
+    example: dict[str, str] = field(default_factory=dict)
+    # Whether an HTMX request gets the "browse" partial instead of the page.
+    fragment: bool = False
+    # The address with its slug left out ("/talks/{}/"), for pages of one record.
+    pattern: str = ""
+    paginated: bool = False
+
+    @property
+    def parameters(self) -> list[str]:
+        """The query-string parameters the page reads."""
+        names = list(self.form.base_fields) if self.form else []
+        return [*names, "page"] if self.paginated else names
+
+    @property
+    def filtered_path(self) -> str:
+        """The address with the example filter applied."""
+        query = "&".join(f"{name}={value}" for name, value in self.example.items())
+        base = self.path.split("?", 1)[0]
+        return f"{base}?{query}" if query else self.path
+
+
+PAGES = [
+    ReaderPage("home", "/"),
+    ReaderPage("talks", "/talks/", form=TalkFilter, example={"status": "planned"}, fragment=True),
+    ReaderPage("talk", ASTANA, pattern="/talks/{}/"),
+    ReaderPage("delegations", f"{ASTANA}delegations/", pattern="/talks/{}/delegations/"),
+    ReaderPage(
+        "positions",
+        f"{ASTANA}positions/",
+        form=PositionFilter,
+        example={"party": "syrian-government"},
+        fragment=True,
+        pattern="/talks/{}/positions/",
+    ),
+    ReaderPage(
+        "compare",
+        f"{ASTANA}positions/compare/?a=syrian-government&b=syrian-opposition",
+        form=CompareForm,
+        pattern="/talks/{}/positions/compare/",
+    ),
+    ReaderPage(
+        "timeline",
+        "/timeline/",
+        form=TimelineFilter,
+        example={"party": "syrian-opposition"},
+        fragment=True,
+        paginated=True,
+    ),
+    ReaderPage("timeline.json", "/timeline.json", "data", form=TimelineFilter, example={"party": "syrian-opposition"}),
+    ReaderPage("timeline.csv", "/timeline.csv", "data", form=TimelineFilter, example={"status": "planned"}),
+    ReaderPage("parties", "/parties/"),
+    ReaderPage("party", "/parties/syrian-opposition/", pattern="/parties/{}/"),
+    ReaderPage("people", "/people/"),
+    ReaderPage("person", "/people/mohammad-aloush/", pattern="/people/{}/"),
+    ReaderPage("sources", "/sources/"),
+    ReaderPage("source", SOURCE, pattern="/sources/{}/"),
+    ReaderPage("search", "/search/?q=Alloush", form=SearchForm, example={"q": "Astana"}),
+    ReaderPage("health", "/healthz", "plain"),
+]
+
+BY_NAME = {page.name: page for page in PAGES}
+HTML = [page for page in PAGES if page.kind == "html"]
+FILTERED = [page for page in PAGES if page.example]
+FRAGMENTS = [page for page in PAGES if page.fragment]
+ONE_RECORD = [page for page in PAGES if page.pattern]
+NOT_FOUND = "/no-such-page/"
+
+
+# What a browser visits: every page in the site's look, the filtered list
+# pages, and the page for an address that leads nowhere, each with the
+# status it must answer: (name, path, status).
+VISITS = [
+    *((page.name, page.path, 200) for page in HTML),
+    *((f"{page.name}-filtered", page.filtered_path, 200) for page in FRAGMENTS),
+    ("not-found", NOT_FOUND, 404),
+]
+
+
+def names(pages: list[ReaderPage]) -> list[str]:
+    """Test ids."""
+    return [page.name for page in pages]
