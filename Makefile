@@ -16,7 +16,7 @@ PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3 \
 	done)
 endif
 
-.PHONY: run admin test test-postgres lint format db install deploy serve clean
+.PHONY: run admin test test-fast test-postgres lint format db install deploy serve clean
 
 run: db ## Serve the site with the seed data on http://$(HOST):$(PORT)
 	@echo "Parley: http://$(HOST):$(PORT)/  (admin at /admin/; make an account with: make admin)"
@@ -42,26 +42,35 @@ deploy: $(VENV)/.installed ## Check the production settings, collect static file
 serve: $(VENV)/.installed ## gunicorn with talks/gunicorn.py (what the systemd unit runs)
 	$(VENV)/bin/gunicorn -c python:talks.gunicorn talks.wsgi
 
-test: $(VENV)/.installed $(AXE) ## Lint, then run the whole test suite (DATABASE_URL picks the database)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+test: lint $(AXE) ## Lint, then run the whole test suite (DATABASE_URL picks the database)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The edit-test loop: lint, then every test but the browser's and those that
+# start servers or manage.py of their own, with a few random fuzz examples.
+test-fast: lint ## Lint and the quick tests, for the edit-test loop
+	HYPOTHESIS_PROFILE=fast $(VENV)/bin/pytest -m "not browser and not slow" $(PYTEST_ARGS)
 
 test-postgres: ## The test suite on the local PostgreSQL server
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/parley} $(MAKE) test
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-format: $(VENV)/.installed
+format: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# What the site needs to run, and no more: a server gets only this.
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Parley needs Python 3.12 or newer, and none was found on PATH or under ~/.pyenv. Install one, or run: make PYTHON=/path/to/python3.12 ..." >&2; exit 1; }
 	test -x $(PY) || "$(PYTHON)" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet .
+	touch $@
+
+# The test tools on top: pytest, ruff, Hypothesis, Playwright.
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install --quiet ".[test]"
 	touch $@
 

@@ -107,12 +107,13 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite as a server database: readers never wait for the writer (WAL),
     # a commit does not wait for the disk twice (NORMAL is safe with WAL),
-    # writers queue for up to 20 s instead of failing at once, and a write
-    # transaction takes its lock at BEGIN, so it cannot deadlock half-way.
+    # writers queue for up to DJANGO_SQLITE_TIMEOUT (20 s) instead of failing
+    # at once, and a write transaction takes its lock at BEGIN, so it cannot
+    # deadlock half-way.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": float(os.environ.get("DJANGO_SQLITE_TIMEOUT", "20")),
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

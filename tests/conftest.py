@@ -1,17 +1,88 @@
-import pytest
-from django.conf import settings
+import os
+import shutil
+import uuid
+from pathlib import Path
 
-from talks.loading import fixture_files, load_fixtures
+import psycopg
+import pytest
+from hypothesis import settings as hypothesis_settings
 
 from .builders import make_source
+from .reliability.server import manage, production_env, sqlite_url
+from .seed import load_seed
+
+# Hypothesis: in CI (and `make test`), the same 1,000 examples a fuzz test on
+# every run, so that a failure there fails again anywhere; in the fast tier
+# (`make test-fast`), a few random ones. Neither writes an example database
+# into the working tree.
+hypothesis_settings.register_profile("ci", max_examples=1000, derandomize=True, database=None)
+hypothesis_settings.register_profile("fast", max_examples=20, database=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# The server that the tests of the move to PostgreSQL, and of its backups,
+# make databases of their own on, whatever DATABASE_URL says.
+POSTGRES = os.environ.get("PARLEY_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 
 
 @pytest.fixture
 def seeded(db):
     """The database as a new site has it: the fixtures loaded."""
-    load_fixtures(fixture_files(settings.FIXTURE_DIR))
+    load_seed()
 
 
 @pytest.fixture
 def source(db):
     return make_source()
+
+
+def _missing(reason: str) -> None:
+    """Skip a test that needs what this machine lacks, saying what; in CI,
+    where everything must run, fail it instead."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: nothing may be skipped)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The PostgreSQL server's URL, without a database name."""
+    try:
+        psycopg.connect(f"{POSTGRES}/postgres", connect_timeout=5).close()
+    except psycopg.OperationalError as error:
+        _missing(f"needs the PostgreSQL server at {POSTGRES} (set PARLEY_TEST_POSTGRES): {str(error).strip()}")
+    for tool in ("pg_dump", "pg_restore"):
+        if not shutil.which(tool):
+            _missing(f"needs PostgreSQL's {tool} on PATH")
+    return POSTGRES
+
+
+@pytest.fixture
+def postgres_databases(postgres_server):
+    """Make new, empty PostgreSQL databases (named after the given prefix and
+    a random suffix) and drop them after the test."""
+    made: list[str] = []
+    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as admin:
+
+        def make(prefix: str = "parley_test") -> str:
+            name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+            admin.execute(f'CREATE DATABASE "{name}"')
+            made.append(name)
+            return f"{postgres_server}/{name}"
+
+        yield make
+        for name in made:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory) -> Path:
+    """The static files as `make deploy` collects them for production
+    (hashed names, gzip and brotli copies), once a test run: whitenoise's
+    manifest storage fails every page that names a file missing from the
+    manifest. Into a folder of the run's own (DJANGO_STATIC_ROOT) rather than
+    the repository's staticfiles/, so that no other run of the tests or
+    `make deploy` can be rewriting the files while a server reads them."""
+    root = tmp_path_factory.mktemp("static")
+    env = production_env(sqlite_url(root / "unused.sqlite3"), DJANGO_STATIC_ROOT=str(root))
+    manage(env, "collectstatic", "--no-input", "-v0", timeout=300)
+    return root

@@ -10,22 +10,15 @@ import uuid
 from contextlib import closing
 from pathlib import Path
 
-import psycopg
 import pytest
 from django.conf import settings
 
-PG = "postgres://postgres@127.0.0.1:5432"
-PAGES = [
-    "/",
-    "/talks/astana-2017-01/",
-    "/talks/astana-2017-01/delegations/",
-    "/talks/astana-2017-01/positions/",
-    "/timeline/?party=syrian-opposition",
-    "/parties/jaysh-al-islam/",
-    "/people/mohammad-aloush/",
-    "/sources/syrian-government-and-opposition-factions-begin-talks/",
-    "/search/?q=Alloush",
-]
+from .pages import HTML
+
+pytestmark = pytest.mark.slow
+
+# Every page in the site's look, as it is and filtered.
+PAGES = [*(page.path for page in HTML), *(page.filtered_path for page in HTML if page.example)]
 
 # Renders each page in the process's own database and prints it, without the
 # per-request CSRF token, so two databases' pages can be compared.
@@ -66,14 +59,9 @@ def new_site(path: Path) -> str:
 
 
 @pytest.fixture
-def postgres_database():
+def postgres_database(postgres_databases) -> str:
     """A new, empty PostgreSQL database, dropped afterwards."""
-    name = f"parley_deploy_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield f"{PG}/{name}"
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return postgres_databases("parley_deploy")
 
 
 EDIT = (
@@ -187,23 +175,11 @@ def test_postgresql_backup_restores_the_database_as_it_was(postgres_database):
         backup.unlink(missing_ok=True)
 
 
-def test_production_settings_serve_compressed_hashed_static_files(tmp_path):
-    """collectstatic with production settings writes hashed names and gzip
-    and brotli copies, which whitenoise serves with far-future caching."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | {
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": uuid.uuid4().hex * 2,
-        "DJANGO_ALLOWED_HOSTS": "parley.example",
-        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        check=True,
-        timeout=300,
-    )
-    css = list((tmp_path / "static" / "css").glob("parley.*.css"))
+def test_production_settings_serve_compressed_hashed_static_files(static_root):
+    """collectstatic with production settings (the static_root fixture runs
+    it as `make deploy` does) writes hashed names and gzip and brotli copies,
+    which whitenoise serves with far-future caching."""
+    css = list((static_root / "css").glob("parley.*.css"))
     assert any(re.fullmatch(r"parley\.[0-9a-f]{12}\.css", path.name) for path in css)
-    assert any(path.name.endswith(".css.gz") for path in (tmp_path / "static" / "css").iterdir())
-    assert any(path.name.endswith(".css.br") for path in (tmp_path / "static" / "css").iterdir())
+    assert any(path.name.endswith(".css.gz") for path in (static_root / "css").iterdir())
+    assert any(path.name.endswith(".css.br") for path in (static_root / "css").iterdir())

@@ -7,17 +7,13 @@ Playwright build, and axe-core comes from node_modules (npm ci, run by make).
 
 import os
 from collections.abc import Iterator
-from itertools import chain
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.conf import settings
-from django.core import serializers
-from django.core.management import call_command
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from talks.loading import fixture_files, load_fixtures
+from ..seed import load_seed
 
 # Playwright's sync API drives the browser from an asyncio event loop that runs
 # in this thread, so Django sees every ORM call made here (loading the seed data,
@@ -38,7 +34,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
-TALKS = apps.get_app_config("talks")
 SKIP_HINT = "or skip the browser tests with: make test PYTEST_ARGS='-m \"not browser\"'"
 
 
@@ -84,30 +79,16 @@ def live_server(django_db_setup, live_server):
     return live_server
 
 
-@pytest.fixture(scope="session")
-def seed_snapshot(tmp_path_factory) -> Path:
-    """Where the seed data, once loaded, is kept for the tests after the first."""
-    return tmp_path_factory.mktemp("seed") / "seed.json"
-
-
 @pytest.fixture
-def site(live_server, transactional_db, seed_snapshot: Path) -> str:
+def site(live_server, transactional_db) -> str:
     """The live server's address, with the seed data loaded.
 
     A live server needs the data committed (its threads have their own
     connections), so this is the transactional counterpart of tests/conftest.py's
     `seeded`: the database is flushed after each test and filled again for the
-    next. The first test loads the fixtures with the site's own loader; the
-    others restore what it loaded with loaddata, which skips the loader's
-    record-by-record checks (already made, and tested elsewhere) and is several
-    times faster, most of all on PostgreSQL.
+    next.
     """
-    if seed_snapshot.exists():
-        call_command("loaddata", seed_snapshot, verbosity=0)
-    else:
-        load_fixtures(fixture_files(settings.FIXTURE_DIR))
-        records = chain.from_iterable(model._base_manager.order_by("pk") for model in TALKS.get_models())
-        seed_snapshot.write_text(serializers.serialize("json", records, use_natural_foreign_keys=True))
+    load_seed()
     return live_server.url
 
 

@@ -3,7 +3,8 @@
 import pytest
 from playwright.sync_api import Page
 
-from .pages import PAGES, choose_filter
+from ..pages import VISITS
+from .steps import choose_filter
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +39,7 @@ def describe(violations: list[dict], nodes_shown: int = 8) -> str:
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize(("name", "path", "status"), PAGES, ids=[page[0] for page in PAGES])
+@pytest.mark.parametrize(("name", "path", "status"), VISITS, ids=[visit[0] for visit in VISITS])
 def test_page_has_no_serious_accessibility_violation(axe_page, axe_script, name, path, status):
     response = axe_page.goto(path)
     assert response.status == status, f"{path} answered {response.status}"

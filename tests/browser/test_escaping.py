@@ -34,7 +34,8 @@ from talks.models import (
     Topic,
 )
 
-from .pages import choose_filter
+from ..pages import BY_NAME, HTML
+from .steps import choose_filter
 
 pytestmark = pytest.mark.browser
 
@@ -337,25 +338,30 @@ def complete_through_the_orm() -> dict:
     return {"source": source, "party": party}
 
 
-READER_PAGES = [
-    "/",
-    "/talks/",
-    f"/talks/?place={quote(EVERYTHING)}",
-    "/talks/payload-talk/",
-    "/talks/payload-talk/delegations/",
-    "/talks/payload-talk/positions/",
-    "/talks/payload-talk/positions/compare/?a=payload-party-a&b=payload-party-b",
-    "/timeline/",
-    f"/timeline/?party={quote(EVERYTHING)}&q={quote(EVERYTHING)}",
-    "/parties/",
-    "/parties/payload-party-a/",
-    "/parties/payload-party-b/",
-    "/people/",
-    "/people/payload-person/",
-    "/sources/",
-    "/sources/payload-source/",
-    f"/search/?q={quote(SCRIPT)}",
-]
+# The payload records' slugs, by the first segment of a page's address.
+PAYLOAD_SLUGS = {
+    "talks": "payload-talk",
+    "parties": "payload-party-a",
+    "people": "payload-person",
+    "sources": "payload-source",
+}
+
+
+def reader_pages() -> list[str]:
+    """Every page of the registry, showing the payload records where it shows
+    one record, and with every filter parameter carrying the payload."""
+    paths = []
+    for page in HTML:
+        path = page.pattern.format(PAYLOAD_SLUGS[page.pattern.split("/")[1]]) if page.pattern else page.path
+        path = path.split("?", 1)[0]
+        paths.append(path)
+        if page.parameters:
+            paths.append(f"{path}?" + "&".join(f"{name}={quote(EVERYTHING)}" for name in page.parameters))
+    # Two payload parties side by side, and the search box as someone types a script.
+    compare = BY_NAME["compare"].pattern.format("payload-talk")
+    return [*paths, f"{compare}?a=payload-party-a&b=payload-party-b", f"/search/?q={quote(SCRIPT)}"]
+
+
 ADMIN_MODELS = [
     Source,
     Topic,
@@ -430,7 +436,7 @@ def test_nothing_typed_into_the_admin_runs_on_any_page(new_context, django_user_
     records = complete_through_the_orm()
     assert fields_without_a_payload() == []
 
-    for path in READER_PAGES:
+    for path in reader_pages():
         inspector.visit(path)
     # An htmx swap puts markup into the page another way than a page load.
     page.goto("/timeline/")

@@ -3,11 +3,14 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from .pages import FILTERS, choose_filter, in_query, result_count
+from ..pages import FRAGMENTS, names
+from .steps import choose_filter, in_query, result_count
 
 pytestmark = pytest.mark.browser
 
-FILTER_IDS = [case[0] for case in FILTERS]
+# (page, path, filter field, a value that keeps some results but not all).
+FILTERS = [(page.name, page.path, *next(iter(page.example.items()))) for page in FRAGMENTS]
+FILTER_IDS = names(FRAGMENTS)
 
 
 def collect_errors(page: Page) -> list[str]:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from .pages import PAGES
+from ..pages import VISITS
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +15,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 # Both widths in one test: each test loads the seed data afresh, which costs
 # more than the screenshots do.
-@pytest.mark.parametrize(("name", "path", "status"), PAGES, ids=[page[0] for page in PAGES])
+@pytest.mark.parametrize(("name", "path", "status"), VISITS, ids=[visit[0] for visit in VISITS])
 def test_page_renders_at_phone_and_desktop_width(page, name, path, status):
     SCREENSHOTS.mkdir(exist_ok=True)
     for width in (PHONE, DESKTOP):

@@ -24,21 +24,6 @@ user.groups.add(Group.objects.get(name="Editors"))
 
 
 @pytest.fixture(scope="session")
-def static_root(tmp_path_factory) -> Path:
-    """Production serves static files through whitenoise's manifest storage,
-    which fails every page that names a file missing from the manifest, so
-    collectstatic must have run. Once a session, into a folder of the
-    session's own (DJANGO_STATIC_ROOT) rather than the repository's
-    staticfiles/: it costs the same (it post-processes every file each time,
-    ~10 s here), and no other run of the tests or `make deploy` can be
-    rewriting the files while a server reads them."""
-    root = tmp_path_factory.mktemp("static")
-    env = production_env(sqlite_url(root / "unused.sqlite3"), DJANGO_STATIC_ROOT=str(root))
-    manage(env, "collectstatic", "--no-input")
-    return root
-
-
-@pytest.fixture(scope="session")
 def seeded_template(tmp_path_factory) -> Path:
     """A database as a new site has it (schema, seed data) plus one editor,
     made once a session with manage.py; each test works on a copy."""

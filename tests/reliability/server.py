@@ -23,6 +23,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+from ..pages import PAGES
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 STAFF_USERNAME = "editor"
 # Passes Django's password validators; only ever used on loopback, on a throwaway database.
@@ -266,6 +268,21 @@ class Visit:
         if self.body == "ok" and text != "ok\n":
             return f"health check said {text!r}"
         return None
+
+
+BODIES = {"html": "page", "data": "any", "plain": "ok"}
+HTMX = {"HX-Request": "true"}
+
+
+def page_visits(kinds: tuple[str, ...] = ("html", "data", "plain")) -> list[Visit]:
+    """Every page of the registry (tests/pages.py) of the given kinds, as it
+    is and filtered, and each filtered list's HTMX fragment."""
+    pages = [page for page in PAGES if page.kind in kinds]
+    return [
+        *(Visit(page.path, body=BODIES[page.kind]) for page in pages),
+        *(Visit(page.filtered_path, body=BODIES[page.kind]) for page in pages if page.example),
+        *(Visit(page.filtered_path, body="fragment", headers=HTMX) for page in pages if page.fragment),
+    ]
 
 
 @dataclass

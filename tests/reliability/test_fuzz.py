@@ -13,6 +13,7 @@ import json
 from collections import defaultdict
 from urllib.parse import quote, quote_plus
 
+import pytest
 from django.conf import settings as django_settings
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
@@ -20,19 +21,12 @@ from hypothesis import strategies as st
 from talks.models import Talk
 from talks.timeline import Entry
 
+from ..pages import HTMX, ONE_RECORD, PAGES, names
+
 # Ways to answer bad input that are not errors: 301/302 for a redirect,
 # 400 for a request Django refuses outright (e.g. too many fields), 404.
 ANSWERS = {200, 301, 302, 400, 404, 405}
-HTMX = {"HTTP_HX_REQUEST": "true"}
-ASTANA = "/talks/astana-2017-01/"
-
-# Each filtered view's parameters, as its filter form (talks/forms.py) and view name them.
-TIMELINE = ["talk", "party", "topic", "kind", "status", "start", "end", "q", "page"]
-TALKS = ["status", "year", "place", "party", "process"]
-POSITIONS = ["topic", "party"]
-COMPARE = ["a", "b"]
-SEARCH = ["q"]
-EVERY_NAME = sorted({*TIMELINE, *TALKS, *POSITIONS, *COMPARE, *SEARCH})
+EVERY_NAME = sorted({name for page in PAGES for name in page.parameters})
 
 
 def seed_slugs() -> dict[str, list[str]]:
@@ -171,95 +165,51 @@ def get(client, path: str, query: str, htmx: bool, answers: set[int] = ANSWERS):
 SHOWN = {200}
 
 
-# Derandomized so that CI runs the same examples every time: a failure there
-# fails again on every run and on the developer's machine, instead of
-# appearing once and vanishing; no example database, so nothing is written to
-# the working tree. Exploring new examples is a matter of running without it.
-# The seed data is loaded once per test, not per example (`seeded` is
-# function-scoped, so Hypothesis shares it between examples: the health check
-# that warns about that is what we want here, so it is suppressed). Requests
-# only read, so one example cannot change what the next one sees.
-FILTERED = settings(
-    max_examples=1000,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+# How many examples: the profile's (tests/conftest.py: derandomized, 1,000
+# a test in CI, so that a failure there fails again on every run and on the
+# developer's machine; a few randomized ones in the fast tier) for each
+# filtered page, and a share of it for the others. The seed data is loaded
+# once per test, not per example (`seeded` is function-scoped, so Hypothesis
+# shares it between examples: the health check that warns about that is what
+# we want here, so it is suppressed). Requests only read, so one example
+# cannot change what the next one sees.
+def fuzzing(share: float = 1.0) -> settings:
+    return settings(
+        max_examples=max(10, round(settings.default.max_examples * share)),
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
 
 
-@FILTERED
-@given(query=query_strings(TIMELINE), htmx=st.booleans())
-def test_timeline_answers_any_query_string_without_a_server_error(client, seeded, query, htmx):
-    get(client, "/timeline/", query, htmx, SHOWN)
+FILTER_PAGES = [page for page in PAGES if page.form and page.kind == "html"]
+EXPORTS = [page for page in PAGES if page.kind == "data"]
+UNFILTERED = [page for page in PAGES if not page.form]
 
 
-@FILTERED
-@given(query=query_strings(TALKS), htmx=st.booleans())
-def test_talk_list_answers_any_query_string_without_a_server_error(client, seeded, query, htmx):
-    get(client, "/talks/", query, htmx, SHOWN)
-
-
-@FILTERED
-@given(query=query_strings(POSITIONS), htmx=st.booleans())
-def test_positions_answer_any_query_string_without_a_server_error(client, seeded, query, htmx):
-    get(client, f"{ASTANA}positions/", query, htmx, SHOWN)
-
-
-@FILTERED
-@given(query=query_strings(COMPARE), htmx=st.booleans())
-def test_compare_answers_any_query_string_without_a_server_error(client, seeded, query, htmx):
-    get(client, f"{ASTANA}positions/compare/", query, htmx, SHOWN)
-
-
-@FILTERED
-@given(query=query_strings(SEARCH), htmx=st.booleans())
-def test_search_answers_any_query_string_without_a_server_error(client, seeded, query, htmx):
-    get(client, "/search/", query, htmx, SHOWN)
+@pytest.mark.parametrize("page", FILTER_PAGES, ids=names(FILTER_PAGES))
+@fuzzing()
+@given(data=st.data(), htmx=st.booleans())
+def test_filtered_page_answers_any_query_string_without_a_server_error(client, seeded, page, data, htmx):
+    query = data.draw(query_strings(page.parameters), label="query")
+    get(client, page.path.split("?")[0], query, htmx, SHOWN)
 
 
 # The rest in fewer tests, each drawing its page, so that the seed data is
-# loaded a few times rather than once per page: about 100 examples a page for
-# the timeline's open data (its filter is the timeline's, driven above) and
-# about 50 for the pages without filters and the detail pages' addresses.
-EXPORTS = ["/timeline.json", "/timeline.csv"]
+# loaded a few times rather than once per page: about 100 examples an export
+# (its filter is the timeline's, driven above) and about 50 for each page
+# without filters and for each kind of record's address.
+@fuzzing(0.1 * len(EXPORTS))
+@given(page=st.sampled_from(EXPORTS), data=st.data(), htmx=st.booleans())
+def test_export_answers_any_query_string_without_a_server_error(client, seeded, page, data, htmx):
+    get(client, page.path, data.draw(query_strings(page.parameters), label="query"), htmx, SHOWN)
 
 
-@settings(FILTERED, max_examples=100 * len(EXPORTS))
-@given(path=st.sampled_from(EXPORTS), query=query_strings(TIMELINE), htmx=st.booleans())
-def test_timeline_export_answers_any_query_string_without_a_server_error(client, seeded, path, query, htmx):
-    get(client, path, query, htmx, SHOWN)
+@fuzzing(0.05 * len(UNFILTERED))
+@given(page=st.sampled_from(UNFILTERED), query=query_strings(EVERY_NAME), htmx=st.booleans())
+def test_page_without_filters_ignores_any_query_string(client, seeded, page, query, htmx):
+    get(client, page.path, query, htmx, SHOWN)
 
 
-UNFILTERED = [
-    "/",
-    ASTANA,
-    f"{ASTANA}delegations/",
-    "/parties/",
-    "/parties/syrian-opposition/",
-    "/people/",
-    "/people/mohammad-aloush/",
-    "/sources/",
-    "/sources/syrian-government-and-opposition-factions-begin-talks/",
-    "/healthz",
-]
-
-
-@settings(FILTERED, max_examples=50 * len(UNFILTERED))
-@given(path=st.sampled_from(UNFILTERED), query=query_strings(EVERY_NAME), htmx=st.booleans())
-def test_page_without_filters_ignores_any_query_string(client, seeded, path, query, htmx):
-    get(client, path, query, htmx, SHOWN)
-
-
-SLUG_PAGES = [
-    "/talks/{}/",
-    "/talks/{}/delegations/",
-    "/talks/{}/positions/",
-    "/talks/{}/positions/compare/",
-    "/parties/{}/",
-    "/people/{}/",
-    "/sources/{}/",
-]
 SLUG_SEGMENTS = st.one_of(
     st.sampled_from(REAL_SLUGS),
     st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=120),
@@ -280,7 +230,7 @@ def path_segments(draw) -> str:
     return encoded
 
 
-@settings(FILTERED, max_examples=50 * len(SLUG_PAGES))
-@given(pattern=st.sampled_from(SLUG_PAGES), segment=path_segments(), htmx=st.booleans())
-def test_detail_page_of_any_slug_is_shown_or_not_found(client, seeded, pattern, segment, htmx):
-    get(client, pattern.format(segment), "", htmx, {200, 404})
+@fuzzing(0.05 * len(ONE_RECORD))
+@given(page=st.sampled_from(ONE_RECORD), segment=path_segments(), htmx=st.booleans())
+def test_page_of_any_slug_is_shown_or_not_found(client, seeded, page, segment, htmx):
+    get(client, page.pattern.format(segment), "", htmx, {200, 404})
