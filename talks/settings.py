@@ -181,7 +181,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
-AXES_CLIENT_IP_CALLABLE = "talks.middleware.client_ip"
+AXES_CLIENT_IP_CALLABLE = "talks.proxies.client_ip"
 AXES_VERBOSE = False
 # How many reverse proxies stand in front of the site and append to
 # X-Forwarded-For; 0 means the connection's own address is the client's.

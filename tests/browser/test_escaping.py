@@ -353,8 +353,9 @@ def reader_pages() -> list[str]:
     paths = []
     for page in HTML:
         path = page.pattern.format(PAYLOAD_SLUGS[page.pattern.split("/")[1]]) if page.pattern else page.path
-        path = path.split("?", 1)[0]
-        paths.append(path)
+        path, query = path.split("?", 1) if "?" in path else (path, "")
+        if not query:  # a page that needs its query (search, compare) shows no record without one
+            paths.append(path)
         if page.parameters:
             paths.append(f"{path}?" + "&".join(f"{name}={quote(EVERYTHING)}" for name in page.parameters))
     # Two payload parties side by side, and the search box as someone types a script.

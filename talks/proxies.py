@@ -1,3 +1,6 @@
+"""The client's address when the site stands behind reverse proxies, for
+the admin's lockout (django-axes)."""
+
 from django.conf import settings
 from django.http import HttpRequest
 
