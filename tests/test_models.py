@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from talks.models import Alias, Citation, DelegationMember, PartyMembership
-from talks.text import fold
 
 from .builders import (
     SOURCE_TEXT,
@@ -18,19 +17,6 @@ from .builders import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.mark.parametrize(
-    ("spelling", "other"),
-    [
-        ("Ja'afari", "Jaafari"),
-        ("JAYSH AL-ISLAM", "Jaysh al Islam"),
-        ("Mohammad Alloush", "mohammad alloush"),
-        ("Faylaq al-Shām", "Faylaq al-Sham"),
-    ],
-)
-def test_fold_makes_spellings_that_differ_only_in_case_accents_and_punctuation_meet(spelling, other):
-    assert fold(spelling) == fold(other)
 
 
 def test_alias_keeps_a_folded_name_for_searching():
