@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import OperationalError
+from django.db import IntegrityError, OperationalError
 from django.test import Client
 from django.urls import reverse
 
@@ -253,15 +253,31 @@ def database_unavailable(client, monkeypatch):
     return response
 
 
+def refused_write(client, monkeypatch):
+    raise_in_the_timeline(monkeypatch, IntegrityError("UNIQUE constraint failed: talks_party.slug"))
+    client.raise_request_exception = False
+    return fetch(client, "/timeline/")
+
+
 ERRORS = [
     (400, bad_host),
     (403, csrf_failure),
     (403, not_allowed),
     (404, not_found),
     (500, server_error),
+    (500, refused_write),
     (503, database_unavailable),
 ]
-GIVE_AWAY = ["Traceback", "SECRET_KEY", "DATABASES", "settings.py", "site-packages", "secret detail", "is locked"]
+GIVE_AWAY = [
+    "Traceback",
+    "SECRET_KEY",
+    "DATABASES",
+    "settings.py",
+    "site-packages",
+    "secret detail",
+    "is locked",
+    "UNIQUE",
+]
 
 
 @pytest.mark.parametrize(("status", "cause"), ERRORS, ids=[cause.__name__ for _, cause in ERRORS])
@@ -275,6 +291,43 @@ def test_error_page_is_the_sites_own_and_gives_nothing_away(client, db, producti
         assert secret not in html
     assert not re.search(r"[\w/]+\.py\b", html), "a Python file is named"
     assert inline_code(html) == []
+
+
+def save_the_party_and_fail_with(client, monkeypatch, error: Exception):
+    """An editor saves a party's change form, and the save fails as given."""
+    party = make_party(slug="egypt", name="Egypt")
+    client.force_login(make_editor())
+    client.raise_request_exception = False
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr("talks.models.Party.save", fail)
+    data = {"name": "Egypt", "slug": "egypt", "kind": "state", "description": "Changed."}
+    for prefix in ("talks-alias-content_type-object_id", "memberships", "talks-citation-content_type-object_id"):
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    url = reverse("admin:talks_party_change", args=[party.pk])
+    return client.post(url, data, secure=True, HTTP_HOST=HOST)
+
+
+def test_a_save_the_database_refuses_shows_the_500_page_and_says_nothing_was_saved(client, db, production, monkeypatch):
+    response = save_the_party_and_fail_with(client, monkeypatch, IntegrityError("UNIQUE constraint failed"))
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "it was not saved" in page
+    assert "briefly unavailable" not in page
+    assert "nothing was lost" not in page.lower()
+
+
+def test_a_save_while_the_database_is_locked_shows_the_503_page_and_says_it_was_not_saved(
+    client, db, production, monkeypatch
+):
+    response = save_the_party_and_fail_with(client, monkeypatch, OperationalError("database is locked"))
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "Parley is briefly unavailable" in page
+    assert "what you sent was not saved" in page
+    assert "Nothing you did caused this" not in page
 
 
 # The admin's lockout after repeated failed sign-ins.

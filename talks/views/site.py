@@ -5,7 +5,7 @@ handler that tells a bug from a database outage."""
 import logging
 import sys
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -53,14 +53,29 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# What a database says when it is out of reach rather than refusing what was
+# asked of it: SQLite's lock held past the busy timeout, a file that cannot be
+# opened; PostgreSQL refusing, dropping or timing out the connection.
+UNAVAILABLE = ("database is locked", "unable to open database file", "connect", "server closed", "timeout", "timed out")
+
+
+def database_unavailable(error: BaseException | None) -> bool:
+    if isinstance(error, InterfaceError):
+        return True
+    return isinstance(error, OperationalError) and any(sign in str(error).lower() for sign in UNAVAILABLE)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """The 500 handler. A database that is locked, gone or refusing
     connections is not the reader's problem nor a bug: it gets a 503 page
-    that says to come back, wherever in the request it failed."""
+    that says to come back, wherever in the request it failed. Anything else,
+    a constraint the database refused included, is the 500 page. Either page
+    tells someone who sent a form that their change was not saved."""
     error = sys.exc_info()[1]
-    if isinstance(error, DatabaseError):
+    context = {"unsaved": request.method not in ("GET", "HEAD", "OPTIONS")}
+    if database_unavailable(error):
         logger.error("database unavailable: %s %s: %s", request.method, request.path, error)
-        response = HttpResponse(render_to_string("503.html"), status=503)
+        response = HttpResponse(render_to_string("503.html", context), status=503)
         response["Retry-After"] = "30"
         return response
-    return HttpResponseServerError(render_to_string("500.html"))
+    return HttpResponseServerError(render_to_string("500.html", context))
