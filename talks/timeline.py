@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 
 from .dates import DatePrecision, DateQualifier, PartialDate
-from .models import Citation, Milestone, Party, Session, Talk, Topic, fold
+from .models import Citation, Cited, Milestone, Party, Session, Talk, Topic, fold
 
 
 def _last_day(partial: PartialDate) -> datetime.date | None:
@@ -40,11 +40,15 @@ class Entry:
     start: PartialDate
     end: PartialDate
     url: str
+    fact: Cited
+    # Which of the fact's fields the entry's marker cites, and whether also
+    # what is said of the fact as a whole; none and False: all it cites.
+    cited: tuple[str, ...] = ()
+    cites_whole: bool = False
     description: str = ""
     talk: Talk | None = None
     parties: list[Party] = field(default_factory=list)
     topics: list[Topic] = field(default_factory=list)
-    citations: list[Citation] = field(default_factory=list)
     detail: str = ""
     sequence: int = 0
 
@@ -55,6 +59,10 @@ class Entry:
     @property
     def status_label(self) -> str:
         return dict(self.STATUSES)[self.status]
+
+    @property
+    def citations(self) -> list[Citation]:
+        return self.fact.citations_about(self.cited, whole=self.cites_whole)
 
     @property
     def first_day(self) -> datetime.date | None:
@@ -115,13 +123,16 @@ def entries(talk: Talk | None = None) -> list[Entry]:
                 start=each.start,
                 end=each.end,
                 url=each.get_absolute_url(),
+                # A talk carries many citations; its entry shows those for
+                # its dates and those for the talk as a whole.
+                fact=each,
+                cited=("start_date", "end_date"),
+                cites_whole=True,
                 description=each.summary,
                 detail=each.place,
                 talk=each,
                 parties=each.involved_parties,
                 topics=_topics(each.positions.all()),
-                # A talk carries many citations; its entry shows those for its dates.
-                citations=[c for c in each.citations.all() if "date" in c.about or not c.about],
             )
         )
     for session in sessions:
@@ -134,12 +145,12 @@ def entries(talk: Talk | None = None) -> list[Entry]:
                 start=session.start,
                 end=session.end,
                 url=session.get_absolute_url(),
+                fact=session,
                 description=session.description,
                 detail=session.get_format_display() if session.format else "",
                 talk=session.talk,
                 parties=list(session.parties.all()),
                 topics=_topics(session.positions.all()),
-                citations=list(session.citations.all()),
                 sequence=session.sequence,
             )
         )
@@ -154,11 +165,11 @@ def entries(talk: Talk | None = None) -> list[Entry]:
                 start=milestone.when,
                 end=PartialDate(None),
                 url=milestone.get_absolute_url(),
+                fact=milestone,
                 description=milestone.description,
                 talk=milestone.talk,
                 parties=list(milestone.parties.all()),
                 topics=list(milestone.topics.all()),
-                citations=list(milestone.citations.all()),
             )
         )
     return sorted(found, key=Entry.sort_key)

@@ -6,8 +6,10 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
-from talks.models import Alias, Citation, DelegationMember, Milestone, Position, Session, Talk
+from talks import timeline
+from talks.models import Alias, Citation, Claim, DelegationMember, Milestone, Position, Session, Talk
 
 from .builders import make_delegation, make_party, make_person, make_talk, make_topic
 
@@ -187,6 +189,109 @@ def test_every_cited_fact_has_its_excerpt_one_click_away(client, seeded):
     excerpts = re.findall(r'<q class="cite__excerpt">(.*?)</q>', html, flags=re.S)
     assert any("Rixos Hotel in Astana" in excerpt for excerpt in excerpts)
     assert 'href="/sources/syrian-government-and-opposition-factions-begin-talks/#citation-' in html
+
+
+def popovers(html: str) -> dict[str, list[str]]:
+    """Each citation popover on the page by its id, with the HTML of each
+    citation in it; an id that occurs twice fails the test."""
+    found: dict[str, list[str]] = {}
+    for cite_id, body in re.findall(
+        r'<span popover id="([^"]+)" class="cite__body" role="note">(.*?)<button type="button" class="cite__close"',
+        html,
+        flags=re.S,
+    ):
+        assert cite_id not in found, f"two popovers with the id {cite_id}"
+        found[cite_id] = body.split('<span class="cite__item')[1:]
+    return found
+
+
+def assert_holds(items: list[str], citations: list[Citation]) -> None:
+    """The popover's items are exactly these citations: as many, and each
+    one's excerpt (or, from outside the sources, its note) in one of them."""
+    assert len(items) == len(citations), (items, citations)
+    for citation in citations:
+        text = escape(citation.excerpt if citation.source_id else citation.note)
+        assert any(text in item for item in items), (text, items)
+
+
+@pytest.mark.parametrize(
+    "fields", ["start_date", "end_date", "venue,city,country", "status", "convened_by", "hosted_by", "summary"]
+)
+def test_each_marker_on_the_talk_page_opens_exactly_its_fields_citations(client, seeded, fields):
+    talk = Talk.objects.get(slug="astana-2017-01")
+    names = set(fields.split(","))
+    expected = [citation for citation in talk.citations.all() if names.intersection(citation.about)]
+    found = popovers(client.get(ASTANA).content.decode())
+    assert_holds(found.get(f"cite-talk-{talk.pk}-{fields.replace(',', '-')}", []), expected)
+
+
+def test_the_start_date_marker_opens_the_start_date_citations_and_not_the_end_dates(client, seeded):
+    talk = Talk.objects.get(slug="astana-2017-01")
+    start = [citation for citation in talk.citations.all() if "start_date" in citation.about]
+    assert start
+    items = popovers(client.get(ASTANA).content.decode())[f"cite-talk-{talk.pk}-start_date"]
+    assert_holds(items, start)
+    for citation in talk.citations.exclude(pk__in=[c.pk for c in start]):
+        text = escape(citation.excerpt or citation.note)
+        assert not any(text in item for item in items)
+
+
+def test_the_summary_marker_does_not_list_every_citation_of_the_talk(client, seeded):
+    talk = Talk.objects.get(slug="astana-2017-01")
+    items = popovers(client.get(ASTANA).content.decode()).get(f"cite-talk-{talk.pk}-summary", [])
+    assert len(items) < talk.citations.count()
+
+
+def test_the_talks_name_carries_the_citations_about_the_talk_as_a_whole(client, seeded):
+    talk = Talk.objects.get(slug="geneva-2017-02")
+    html = client.get(talk.get_absolute_url()).content.decode()
+    heading = html.split("<h1>", 1)[1].split("</h1>", 1)[0]
+    whole = [citation for citation in talk.citations.all() if not citation.about or "name" in citation.about]
+    assert whole
+    assert f'popovertarget="cite-talk-{talk.pk}-name-whole"' in heading
+    assert_holds(popovers(html)[f"cite-talk-{talk.pk}-name-whole"], whole)
+
+
+def test_every_marker_on_the_timeline_opens_its_own_entrys_popover(client, seeded):
+    html = client.get("/timeline/").content.decode()
+    found = popovers(html)
+    targets = re.findall(r'popovertarget="([^"]+)"', html)
+    assert set(targets) == set(found)
+    entries = {entry.anchor: entry for entry in timeline.entries()}
+    for anchor, body in re.findall(r'<li class="entry [^"]*" id="([^"]+)">(.*?)</li>', html, flags=re.S):
+        (cite_id,) = set(re.findall(r'popovertarget="([^"]+)"', body))
+        assert_holds(found[cite_id], entries[anchor].citations)
+
+
+# The pages where one fact is cited in more than one place.
+CITING_PAGES = [
+    "/",
+    "/talks/",
+    ASTANA,
+    f"{ASTANA}delegations/",
+    "/timeline/",
+    "/parties/jaysh-al-islam/",
+    "/parties/jaish-al-mujahideen/",
+    "/parties/syrian-opposition/",
+    "/people/mohammad-aloush/",
+]
+
+
+@pytest.mark.parametrize("url", CITING_PAGES)
+def test_every_id_on_a_citing_page_is_unique_and_every_marker_opens_a_popover_on_it(client, seeded, url):
+    html = client.get(url).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert set(re.findall(r'popovertarget="([^"]+)"', html)) <= set(ids)
+
+
+def test_a_claim_shown_again_where_sources_differ_has_its_own_popover(client, seeded):
+    html = client.get("/parties/jaysh-al-islam/").content.decode()
+    mine = Claim.objects.get(subject__slug="jaysh-al-islam", statement__contains="terrorist")
+    other = mine.conflicts_with.get()
+    found = popovers(html)
+    assert_holds(found[f"cite-claim-{mine.pk}-claim-{other.pk}"], list(other.citations.all()))
+    assert_holds(found[f"cite-claim-{mine.pk}"], list(mine.citations.all()))
 
 
 def test_facts_from_outside_the_source_show_the_editors_note(client, seeded):
