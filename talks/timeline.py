@@ -32,6 +32,14 @@ class Entry:
         **{value: label.capitalize() for value, label in Milestone.Kind.choices},
     }
     STATUSES = [("held", "Held"), ("planned", "Planned"), ("cancelled", "Cancelled")]
+    # What "held" is called for a milestone: a ceasefire that "held" would
+    # read as one that was kept, not one that began.
+    HAPPENED = {
+        Milestone.Kind.AGREEMENT: "Signed",
+        Milestone.Kind.CEASEFIRE: "Took effect",
+        Milestone.Kind.ANNOUNCEMENT: "Made",
+        Milestone.Kind.OTHER: "Took place",
+    }
 
     anchor: str
     kind: str
@@ -58,7 +66,16 @@ class Entry:
 
     @property
     def status_label(self) -> str:
+        """The status as the filter names it, the same for every kind."""
         return dict(self.STATUSES)[self.status]
+
+    @property
+    def status_badge(self) -> str:
+        """The status in words that fit the kind: an agreement is signed, a
+        ceasefire takes effect, a talk or session is held."""
+        if self.status == "held":
+            return self.HAPPENED.get(self.kind, self.status_label)
+        return self.status_label
 
     @property
     def citations(self) -> list[Citation]:

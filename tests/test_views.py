@@ -156,6 +156,34 @@ def test_party_page_shows_that_sources_differ_on_a_claim(client, seeded):
     assert "Jaish al-Islam" in aliases
 
 
+def test_party_and_person_pages_show_post_titles_as_stored(client, seeded):
+    page = text_of(client.get("/parties/syrian-government/"))
+    assert "Bashar Jaafari , Permanent Representative of Syria to the United Nations" in page
+    page = text_of(client.get("/parties/high-negotiations-committee/"))
+    assert "Mohammad Aloush , former Chief negotiator" in page
+    assert "Former Chief negotiator, High Negotiations Committee" in text_of(client.get("/people/mohammad-aloush/"))
+
+
+@pytest.mark.parametrize("url", ["/", "/talks/"])
+def test_a_talk_cards_status_carries_its_citations(client, seeded, url):
+    talk = Talk.objects.get(slug="astana-2017-01")
+    html = client.get(url).content.decode()
+    card = html.split(f'id="card-talk-{talk.slug}"', 1)[1].split("</li>", 1)[0]
+    status = card.split(f"badge--{talk.status}", 1)[1]
+    assert status.index(f'popovertarget="cite-talk-{talk.pk}-status"') < status.index("</p>")
+    expected = [citation for citation in talk.citations.all() if "status" in citation.about]
+    assert_holds(popovers(html)[f"cite-talk-{talk.pk}-status"], expected)
+
+
+def test_a_milestones_badge_says_what_happened_in_words_that_fit_its_kind(client, seeded):
+    html = client.get("/timeline/").content.decode()
+    ceasefire = html.split('id="milestone-ceasefire-2016-12-30"', 1)[1].split("</li>", 1)[0]
+    assert '<span class="badge badge--held">Took effect</span>' in ceasefire
+    assert ">Held<" not in ceasefire
+    facet = html.split(">Status</h3>")[1].split("</section>")[0]
+    assert ">Held</a>" in facet
+
+
 def test_party_page_shows_members_and_delegations(client, seeded):
     page = text_of(client.get("/parties/syrian-opposition/"))
     assert "Has as a member Faylaq al-Sham" in page
