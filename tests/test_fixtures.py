@@ -207,10 +207,14 @@ def test_the_30_december_ceasefire_was_brokered_by_turkey_and_russia(seeded):
     assert {"Turkey", "Russia"} <= set(ceasefire.parties.values_list("name", flat=True))
 
 
-def test_the_geneva_meeting_is_planned_and_follows_astana(seeded):
+def test_the_geneva_meeting_is_not_yet_held_on_an_expected_date_and_follows_astana(seeded):
     geneva = Talk.objects.get(slug="geneva-2017-02")
+    # "It could then be followed by …": at most expected, not planned.
     assert geneva.status == "planned"
-    assert str(geneva.start) == "planned: 8 February 2017"
+    assert str(geneva.start) == "expected: 8 February 2017"
+    (status,) = [c for c in geneva.citations.all() if "status" in c.about]
+    assert status.excerpt.startswith("It could then be followed")
+    assert "could" in status.note
     assert geneva.follows.slug == "astana-2017-01"
     assert list(geneva.mediated_by.values_list("name", flat=True)) == ["United Nations"]
 

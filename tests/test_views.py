@@ -61,7 +61,7 @@ def test_home_says_what_parley_is_and_lists_the_talks_and_latest_entries(client,
     assert "Astana talks on Syria, January 2017" in page
     assert "Rixos hotel, Astana, Kazakhstan" in page
     assert "Latest on the timeline" in page
-    assert "planned: 8 February 2017" in page
+    assert "expected: 8 February 2017" in page
 
 
 def test_talk_page_answers_where_when_and_who_convened_and_hosted(client, seeded):
@@ -134,9 +134,9 @@ def test_compare_without_two_parties_asks_for_them(client, seeded):
     assert "The first party filter “nobody” was ignored" in page
 
 
-def test_geneva_meeting_is_marked_as_planned(client, seeded):
+def test_geneva_meeting_is_marked_as_expected_and_not_yet_held(client, seeded):
     html = client.get("/timeline/?talk=geneva-2017-02").content.decode()
-    assert '<time class="date date--planned" datetime="2017-02-08">planned: 8 February 2017</time>' in html
+    assert '<time class="date date--expected" datetime="2017-02-08">expected: 8 February 2017</time>' in html
     assert "entry--planned" in html
 
 
@@ -586,7 +586,7 @@ def test_timeline_filter_result_is_open_data_as_csv(client, seeded):
     rows = list(csv.reader(response.content.decode().splitlines()))
     assert rows[0][:3] == ["kind", "status", "title"]
     assert rows[1][2] == "UN-mediated talks in Geneva, February 2017"
-    assert rows[1][4] == "planned: 8 February 2017"
+    assert rows[1][4] == "expected: 8 February 2017"
     assert len(rows) == 2
 
 
