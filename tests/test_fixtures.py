@@ -113,9 +113,29 @@ def test_the_astana_talks_where_when_and_whose_initiative(seeded):
     talk = Talk.objects.get(slug="astana-2017-01")
     assert (talk.venue, talk.city, talk.country) == ("Rixos hotel", "Astana", "Kazakhstan")
     assert str(talk.start) == "23 January 2017"
-    assert str(talk.end) == "expected: 24 January 2017"
+    assert talk.status == "concluded"
+    assert str(talk.end) == "24 January 2017"
+    end = [c for c in talk.citations.all() if "end_date" in c.about]
+    assert any("expected to carry through until 24 January" in c.excerpt for c in end)
+    assert any(c.source_id is None and "ending on 24 January 2017" in c.note for c in end)
     assert set(talk.convened_by.values_list("name", flat=True)) == {"Russia", "Turkey", "Iran"}
     assert list(talk.hosted_by.values_list("name", flat=True)) == ["Kazakhstan"]
+
+
+# What a talk's or session's status says has happened, its dates must not
+# say is still to come (and the converse).
+HAPPENED = {"concluded", "under_way", "held"}
+TO_COME = {"expected", "planned"}
+
+
+@pytest.mark.parametrize("model", [Talk, Session])
+def test_no_status_contradicts_its_dates_qualifiers(seeded, model):
+    for fact in model.objects.all():
+        qualifiers = {fact.start_qualifier, fact.end_qualifier}
+        if fact.status in HAPPENED:
+            assert not qualifiers & TO_COME, f"{fact}: {fact.status} but {qualifiers}"
+        if fact.status == "planned":
+            assert fact.start_qualifier in TO_COME, f"{fact}: planned on a date stated as fact"
 
 
 SEVEN_DELEGATIONS = {
@@ -182,6 +202,9 @@ def test_the_opening_was_face_to_face_and_the_negotiations_behind_closed_doors(s
     assert (opening.kind, opening.format) == ("opening", "face_to_face")
     assert {"Nursultan Nazarbayev", "Kairat Abdrakhmanov"} <= set(opening.people.values_list("name", flat=True))
     assert (closed.kind, closed.format) == ("closed_door", "indirect")
+    # The article's closed-door session follows the opening; "until 24
+    # January" is said of the talks, not of this session.
+    assert (str(closed.start), str(closed.end)) == ("23 January 2017", "")
 
 
 @pytest.mark.parametrize(
