@@ -505,7 +505,7 @@ class Session(StartEnd):
 
     class Format(models.TextChoices):
         FACE_TO_FACE = "face_to_face", "face-to-face"
-        INDIRECT = "indirect", "indirect (proximity)"
+        INDIRECT = "indirect", "not face-to-face"
         UNKNOWN = "", "not known"
 
     class Status(models.TextChoices):

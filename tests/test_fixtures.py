@@ -205,6 +205,12 @@ def test_the_opening_was_face_to_face_and_the_negotiations_behind_closed_doors(s
     # The article's closed-door session follows the opening; "until 24
     # January" is said of the talks, not of this session.
     assert (str(closed.start), str(closed.end)) == ("23 January 2017", "")
+    # "Will not be face-to-face" is the opposition spokesman's forecast, said
+    # as his; the article's own voice says only that direct talks are unlikely.
+    assert closed.get_format_display() == "not face-to-face"
+    format_citations = [c for c in closed.citations.all() if "format" in c.about]
+    assert any("will not be face-to-face" in c.excerpt and "forecast" in c.note for c in format_citations)
+    assert any(c.excerpt.startswith("While direct talks") for c in format_citations)
 
 
 @pytest.mark.parametrize(

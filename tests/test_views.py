@@ -145,7 +145,8 @@ def test_geneva_meeting_is_marked_as_expected_and_not_yet_held(client, seeded):
 def test_timeline_shows_precision_and_no_face_to_face_reason(client, seeded):
     page = text_of(client.get("/timeline/"))
     assert "30 December 2016" in page
-    assert "indirect (proximity)" in page
+    assert "not face-to-face" in page
+    assert "indirect (proximity)" not in page
 
 
 def test_party_page_shows_that_sources_differ_on_a_claim(client, seeded):
