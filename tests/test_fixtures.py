@@ -233,7 +233,13 @@ def test_each_sides_stated_position(seeded, party, topic, stance, words):
 def test_the_30_december_ceasefire_was_brokered_by_turkey_and_russia(seeded):
     ceasefire = Milestone.objects.get(kind="ceasefire")
     assert str(ceasefire.when) == "30 December 2016"
-    assert {"Turkey", "Russia"} <= set(ceasefire.parties.values_list("name", flat=True))
+    # "the ceasefire deal brokered by Turkey and Russia": the article's own
+    # words name no other party; the government's signature is the
+    # opposition spokesman's claim, said as his in the description.
+    assert set(ceasefire.parties.values_list("name", flat=True)) == {"Turkey", "Russia"}
+    (signed,) = [c for c in ceasefire.citations.all() if "what it signed" in c.excerpt]
+    assert signed.about == ["description"]
+    assert "his claim" in signed.note
 
 
 def test_the_geneva_meeting_is_not_yet_held_on_an_expected_date_and_follows_astana(seeded):
