@@ -168,6 +168,29 @@ def test_heads_sit_in_the_capacity_the_source_gives(seeded):
     assert (krol.title, krol.organisation.name) == ("Ambassador to Kazakhstan", "United States")
 
 
+@pytest.mark.parametrize("party", ["russia", "iran", "turkey"])
+def test_the_conveners_are_guarantors_only_on_the_public_records_word(seeded, party):
+    delegation = Delegation.objects.get(talk__slug="astana-2017-01", party__slug=party)
+    assert delegation.role == "guarantor"
+    role = [c for c in delegation.citations.all() if "role" in c.about]
+    assert any("the initiative led by Russia, Turkey, and Iran" in c.excerpt for c in role)
+    assert any(c.source_id is None and "guarantor" in c.note for c in role)
+
+
+def test_the_free_syrian_army_is_an_armed_group_on_the_public_records_word(seeded):
+    fsa = Party.objects.get(slug="free-syrian-army")
+    assert fsa.kind == "armed_group"
+    (kind,) = [c for c in fsa.citations.all() if "kind" in c.about]
+    assert kind.source_id is None
+    assert "public record" in kind.note
+
+
+def test_aloush_sits_in_no_capacity_the_article_does_not_give(seeded):
+    seat = Delegation.objects.get(party__slug="syrian-opposition").members.get(person__slug="mohammad-aloush")
+    assert seat.post is None
+    assert seat.note == "a leading figure in the opposition"
+
+
 def test_the_opposition_is_at_least_15_groups_with_its_named_components(seeded):
     opposition = Delegation.objects.get(party__slug="syrian-opposition")
     assert opposition.count_note == "at least 15 militant groups"
