@@ -145,7 +145,7 @@ SEVEN_DELEGATIONS = {
     "Iran": ("guarantor", None),
     "Turkey": ("guarantor", None),
     "United States": ("observer", "George Krol"),
-    "United Nations": ("mediator", "Staffan de Mistura"),
+    "United Nations": ("observer", "Staffan de Mistura"),
 }
 
 
@@ -156,6 +156,29 @@ def test_seven_delegations_with_their_roles_and_heads(seeded):
         head = delegation.members.filter(role="head").first()
         found[delegation.party.name] = (delegation.role, head.person.name if head else None)
     assert found == SEVEN_DELEGATIONS
+
+
+# A delegation's role and the talk's lists say one thing: a mediator is in
+# "mediated by", a convener or guarantor in "convened by", a host in
+# "hosted by", and a listed party with a delegation has that role.
+ROLE_LISTS = {"mediator": "mediated_by", "guarantor": "convened_by", "host": "hosted_by"}
+
+
+def test_delegation_roles_agree_with_the_talks_lists(seeded):
+    for talk in Talk.objects.all():
+        roles = {d.party_id: d.role for d in talk.delegations.all()}
+        for role, listed in ROLE_LISTS.items():
+            parties = set(getattr(talk, listed).values_list("pk", flat=True))
+            assert {p for p, r in roles.items() if r == role} <= parties, (talk, role)
+            assert all(roles[p] == role for p in parties if p in roles), (talk, listed)
+
+
+def test_the_un_is_at_astana_in_the_role_that_claims_least_and_mediates_only_in_geneva(seeded):
+    un = Delegation.objects.get(talk__slug="astana-2017-01", party__slug="united-nations")
+    (role,) = [c for c in un.citations.all() if "role" in c.about]
+    assert role.source_id is None
+    assert "observer" in role.note
+    assert not Talk.objects.get(slug="astana-2017-01").mediated_by.exists()
 
 
 def test_heads_sit_in_the_capacity_the_source_gives(seeded):
