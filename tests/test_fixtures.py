@@ -138,6 +138,14 @@ def test_no_status_contradicts_its_dates_qualifiers(seeded, model):
             assert fact.start_qualifier in TO_COME, f"{fact}: planned on a date stated as fact"
 
 
+def test_the_astana_summary_cites_each_passage_it_restates(seeded):
+    talk = Talk.objects.get(slug="astana-2017-01")
+    summary = [c.excerpt for c in talk.citations.all() if "summary" in c.about]
+    for words in ("Rixos Hotel", "Seven delegations", "opened the talks", "one table", "shot down", "24 January"):
+        assert any(words in excerpt for excerpt in summary), words
+    assert "shot down any attempt at direct negotiations" in talk.summary
+
+
 SEVEN_DELEGATIONS = {
     "Syrian Government": ("negotiating", "Bashar Jaafari"),
     "Syrian opposition": ("negotiating", "Mohammad Aloush"),

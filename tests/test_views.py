@@ -274,8 +274,9 @@ def test_the_summary_marker_does_not_list_every_citation_of_the_talk(client, see
     assert len(items) < talk.citations.count()
 
 
-def test_the_talks_name_carries_the_citations_about_the_talk_as_a_whole(client, seeded):
-    talk = Talk.objects.get(slug="geneva-2017-02")
+@pytest.mark.parametrize("slug", ["astana-2017-01", "geneva-2017-02"])
+def test_the_talks_name_carries_the_citations_about_the_talk_as_a_whole(client, seeded, slug):
+    talk = Talk.objects.get(slug=slug)
     html = client.get(talk.get_absolute_url()).content.decode()
     heading = html.split("<h1>", 1)[1].split("</h1>", 1)[0]
     whole = [citation for citation in talk.citations.all() if not citation.about or "name" in citation.about]
