@@ -103,10 +103,44 @@ def test_facts_from_outside_the_source_say_so_and_quote_nothing(seeded):
     assert "23 January 2017" in date_note.note
 
 
-def test_every_citation_is_about_fields_its_fact_shows(seeded):
+def test_every_citation_is_about_fields_its_fact_shows_in_their_order(seeded):
     for citation in Citation.objects.all():
-        citable = dict(citation.fact_model.citable_fields())
-        assert set(citation.about) <= set(citable), f"citation pk={citation.pk}: {citation.about}"
+        citable = [name for name, _ in citation.fact_model.citable_fields()]
+        assert citation.about == [name for name in citable if name in citation.about], f"citation pk={citation.pk}"
+
+
+# Every fact that rests on an editor's note instead of an excerpt, as the
+# README's "The seed data" lists them: (kind of fact, fact, what the note is about).
+OUTSIDE_THE_ARTICLE = {
+    ("process", "Astana process", ("name",)),
+    ("talk", "Astana talks on Syria, January 2017", ("start_date",)),
+    ("talk", "Astana talks on Syria, January 2017", ("end_date",)),
+    ("talk", "Astana talks on Syria, January 2017", ("end_date", "status")),
+    ("talk", "UN-mediated talks in Geneva, February 2017", ("start_date",)),
+    ("session", "Astana talks on Syria, January 2017: Opening", ("start_date",)),
+    ("session", "Astana talks on Syria, January 2017: Closed-door negotiations", ("start_date",)),
+    ("milestone", "30 December ceasefire", ("date",)),
+    ("delegation", "Russia at Astana talks on Syria, January 2017", ("role",)),
+    ("delegation", "Iran at Astana talks on Syria, January 2017", ("role",)),
+    ("delegation", "Turkey at Astana talks on Syria, January 2017", ("role",)),
+    ("delegation", "United States at Astana talks on Syria, January 2017", ("role",)),
+    ("delegation", "United Nations at Astana talks on Syria, January 2017", ("role",)),
+    ("delegationmember", "Mohammad Aloush (head, Syrian opposition at Astana talks on Syria, January 2017)", ("role",)),
+    ("party", "Free Syrian Army", ("kind",)),
+}
+
+
+def test_the_facts_from_outside_the_article_are_those_the_readme_lists(seeded):
+    outside = Citation.objects.filter(source__isnull=True)
+    spellings = {str(c.fact) for c in outside if c.fact_model is Alias}
+    found = {(c.fact_model._meta.model_name, str(c.fact), tuple(c.about)) for c in outside if c.fact_model is not Alias}
+    assert found == OUTSIDE_THE_ARTICLE
+    readme = " ".join((settings.BASE_DIR / "README.md").read_text(encoding="utf-8").split())
+    listed = readme.split("These rest on an editor's note instead of an excerpt:", 1)[1].split("`tests/", 1)[0]
+    for words in ("year of every date", "23 January 2017", "concluded", "Astana process", "guarantors", "observers"):
+        assert words in listed, words
+    for words in ("Mohammad Aloush as head", "Free Syrian Army as an armed group", *sorted(spellings)):
+        assert words in listed, words
 
 
 def test_the_astana_talks_where_when_and_whose_initiative(seeded):
