@@ -316,6 +316,9 @@ def test_each_sides_stated_position(seeded, party, topic, stance, words):
     assert position.stance == stance
     assert words in position.summary
     assert position.citations.filter(source__isnull=False).exists()
+    if not position.speaker_id and party != "kazakhstan":
+        # "would be on bolstering …", "would be insistent on …": the author's account.
+        assert "The article\u2019s account" in position.citations.get().note
 
 
 def test_the_30_december_ceasefire_was_brokered_by_turkey_and_russia(seeded):
