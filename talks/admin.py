@@ -1,9 +1,14 @@
+from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
+from django.contrib.contenttypes.models import ContentType
 
 from .models import (
     Alias,
     Citation,
+    Cited,
     Claim,
     Delegation,
     DelegationMember,
@@ -26,12 +31,40 @@ admin.site.site_title = "Parley"
 admin.site.index_title = "The record"
 
 
+ABOUT_HELP = "Tick what this supports; tick nothing if it supports the whole record."
+
+
+def about_field(choices) -> forms.MultipleChoiceField:
+    """The "about" field: one checkbox for each field a citation can support."""
+    return forms.MultipleChoiceField(
+        choices=choices, required=False, widget=forms.CheckboxSelectMultiple, label="About", help_text=ABOUT_HELP
+    )
+
+
+def citation_form(fact_model) -> type[forms.ModelForm]:
+    return type("CitationForm", (forms.ModelForm,), {"about": about_field(fact_model.citable_fields())})
+
+
+class CitationFormSet(BaseGenericInlineFormSet):
+    def _construct_form(self, i, **kwargs):
+        # As Django's inline formsets set the parent on each form: the kind
+        # of fact is known before it is saved, so clean() can check "about".
+        form = super()._construct_form(i, **kwargs)
+        form.instance.content_type = ContentType.objects.get_for_model(self.instance)
+        return form
+
+
 class CitationInline(GenericTabularInline):
     model = Citation
+    formset = CitationFormSet
     extra = 1
     fields = ["source", "excerpt", "about", "note"]
     autocomplete_fields = ["source"]
     verbose_name_plural = "citations: where this comes from"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["form"] = citation_form(self.parent_model)
+        return super().get_formset(request, obj, **kwargs)
 
 
 class AliasInline(GenericTabularInline):
@@ -49,10 +82,30 @@ class SourceAdmin(admin.ModelAdmin):
 
 @admin.register(Citation)
 class CitationAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "content_type", "object_id", "about"]
+    list_display = ["__str__", "content_type", "object_id", "about_display"]
     list_filter = ["source", "content_type"]
     search_fields = ["excerpt", "note", "about"]
     autocomplete_fields = ["source"]
+
+    @admin.display(description="about")
+    def about_display(self, obj):
+        return obj.about_label()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """The fields to tick are those of the cited fact's kind; before the
+        kind is chosen, those of every kind, and clean() checks the fit."""
+        if obj is not None and obj.fact_model is not None:
+            kwargs["form"] = citation_form(obj.fact_model)
+        else:
+            every = {
+                name: label
+                for model in apps.get_app_config("talks").get_models()
+                if issubclass(model, Cited)
+                for name, label in model.citable_fields()
+            }
+            choices = sorted(every.items(), key=lambda choice: choice[1])
+            kwargs["form"] = type("CitationForm", (forms.ModelForm,), {"about": about_field(choices)})
+        return super().get_form(request, obj, change, **kwargs)
 
 
 @admin.register(Alias)

@@ -3,6 +3,8 @@ posts they hold; talks, their sessions and the delegations at the table;
 what each side said it wanted; and, on every fact, the passage of the source
 it comes from."""
 
+from collections.abc import Iterable
+
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
@@ -43,6 +45,39 @@ class Cited(models.Model):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def citable_fields(cls) -> list[tuple[str, str]]:
+        """What a citation of this kind of fact can be about, as (name,
+        label) pairs: every field a reader sees. Not the record's own
+        machinery (its id, slug and folded name, the link behind a generic
+        relation), and not a date's precision and qualifier, which go with
+        the date they qualify."""
+        generic = {
+            name
+            for field in cls._meta.private_fields
+            if isinstance(field, GenericForeignKey)
+            for name in (field.ct_field, field.fk_field)
+        }
+        return [
+            (field.name, str(field.verbose_name))
+            for field in [*cls._meta.fields, *cls._meta.many_to_many]
+            if field.editable
+            and not field.primary_key
+            and field.name != "slug"
+            and field.name not in generic
+            and not field.name.endswith(("_precision", "_qualifier"))
+        ]
+
+    def citations_about(self, fields: Iterable[str] = (), whole: bool = False) -> list["Citation"]:
+        """The citations about any of the fields and, with whole, those about
+        the fact as a whole; given neither, all of them. Uses the prefetched
+        citations."""
+        wanted = set(fields)
+        every = self.citations.all()
+        if not wanted and not whole:
+            return list(every)
+        return [c for c in every if wanted.intersection(c.about) or (whole and not c.about)]
 
 
 class StartEnd(Cited):
@@ -153,8 +188,13 @@ class Citation(models.Model):
         help_text="Empty only for a fact from outside the stored sources; then say where it comes from in the note.",
     )
     excerpt = models.TextField(blank=True, help_text="Copied word for word from the source's text.")
-    about = models.CharField(
-        max_length=200, blank=True, help_text="Which part of the fact this supports, if not all of it (e.g. 'date')."
+    about = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=(
+            "Which of the fact's fields this supports; none if it supports the fact as a whole. "
+            "A date covers its precision and qualifier."
+        ),
     )
     note = models.TextField(
         "editor's note",
@@ -191,8 +231,23 @@ class Citation(models.Model):
     def get_absolute_url(self):
         return self.fact.get_absolute_url() if self.fact else ""
 
+    @property
+    def fact_model(self) -> type[models.Model] | None:
+        """The kind of fact cited, from the content type's cache (no query)."""
+        if self.content_type_id is None:
+            return None
+        return ContentType.objects.get_for_id(self.content_type_id).model_class()
+
+    def about_label(self) -> str:
+        """What the citation supports, as a reader would say it ("start
+        date; end date"); empty when it supports the fact as a whole."""
+        model = self.fact_model
+        labels = dict(model.citable_fields()) if model and issubclass(model, Cited) else {}
+        return "; ".join(labels.get(name, name.replace("_", " ")) for name in self.about)
+
     def clean(self):
         super().clean()
+        self.validate_about()
         if self.source_id is None:
             if self.excerpt.strip():
                 raise ValidationError({"excerpt": "An excerpt needs its source: choose the source it is copied from."})
@@ -206,6 +261,26 @@ class Citation(models.Model):
             raise ValidationError(
                 {"excerpt": f"This excerpt does not occur in the text of “{self.source}”. Copy it word for word."}
             )
+
+    def validate_about(self):
+        if not isinstance(self.about, list) or not all(isinstance(name, str) for name in self.about):
+            raise ValidationError({"about": "Choose which of the fact's fields this supports, or none for all of it."})
+        model = self.fact_model
+        if model is None or not issubclass(model, Cited):
+            return
+        citable = dict(model.citable_fields())
+        unknown = [name for name in self.about if name not in citable]
+        if unknown:
+            kind = model._meta.verbose_name
+            raise ValidationError(
+                {
+                    "about": (
+                        f"A {kind} has no {', '.join(f'“{name}”' for name in unknown)} that a citation can support. "
+                        f"Choose from: {', '.join(citable.values())}; or none, if it supports the {kind} as a whole."
+                    )
+                }
+            )
+        self.about = [name for name in citable if name in self.about]
 
 
 class Alias(Cited):
@@ -466,7 +541,7 @@ class Session(StartEnd):
 
     class Format(models.TextChoices):
         FACE_TO_FACE = "face_to_face", "face-to-face"
-        INDIRECT = "indirect", "indirect (proximity)"
+        INDIRECT = "indirect", "not face-to-face"
         UNKNOWN = "", "not known"
 
     class Status(models.TextChoices):

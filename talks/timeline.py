@@ -5,7 +5,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from .dates import DatePrecision, DateQualifier, PartialDate
-from .models import Citation, Milestone, Party, Session, Talk, Topic
+from .models import Citation, Cited, Milestone, Party, Session, Talk, Topic
 from .text import fold
 
 
@@ -31,6 +31,14 @@ class Entry:
         **{value: label.capitalize() for value, label in Milestone.Kind.choices},
     }
     STATUSES = [("held", "Held"), ("planned", "Planned"), ("cancelled", "Cancelled")]
+    # What "held" is called for a milestone: a ceasefire that "held" would
+    # read as one that was kept, not one that began.
+    HAPPENED = {
+        Milestone.Kind.AGREEMENT: "Signed",
+        Milestone.Kind.CEASEFIRE: "Took effect",
+        Milestone.Kind.ANNOUNCEMENT: "Made",
+        Milestone.Kind.OTHER: "Took place",
+    }
 
     anchor: str
     kind: str
@@ -39,11 +47,15 @@ class Entry:
     start: PartialDate
     end: PartialDate
     url: str
+    fact: Cited
+    # Which of the fact's fields the entry's marker cites, and whether also
+    # what is said of the fact as a whole; none and False: all it cites.
+    cited: tuple[str, ...] = ()
+    cites_whole: bool = False
     description: str = ""
     talk: Talk | None = None
     parties: list[Party] = field(default_factory=list)
     topics: list[Topic] = field(default_factory=list)
-    citations: list[Citation] = field(default_factory=list)
     detail: str = ""
     sequence: int = 0
 
@@ -53,7 +65,20 @@ class Entry:
 
     @property
     def status_label(self) -> str:
+        """The status as the filter names it, the same for every kind."""
         return dict(self.STATUSES)[self.status]
+
+    @property
+    def status_badge(self) -> str:
+        """The status in words that fit the kind: an agreement is signed, a
+        ceasefire takes effect, a talk or session is held."""
+        if self.status == "held":
+            return self.HAPPENED.get(self.kind, self.status_label)
+        return self.status_label
+
+    @property
+    def citations(self) -> list[Citation]:
+        return self.fact.citations_about(self.cited, whole=self.cites_whole)
 
     @property
     def first_day(self) -> datetime.date | None:
@@ -106,13 +131,16 @@ def entries(talk: Talk | None = None) -> list[Entry]:
                 start=each.start,
                 end=each.end,
                 url=each.get_absolute_url(),
+                # A talk carries many citations; its entry shows those for
+                # its dates and those for the talk as a whole.
+                fact=each,
+                cited=("start_date", "end_date"),
+                cites_whole=True,
                 description=each.summary,
                 detail=each.place,
                 talk=each,
                 parties=each.involved_parties,
                 topics=_topics(each.positions.all()),
-                # A talk carries many citations; its entry shows those for its dates.
-                citations=[c for c in each.citations.all() if "date" in c.about or not c.about],
             )
         )
     for session in sessions:
@@ -125,12 +153,12 @@ def entries(talk: Talk | None = None) -> list[Entry]:
                 start=session.start,
                 end=session.end,
                 url=session.get_absolute_url(),
+                fact=session,
                 description=session.description,
                 detail=session.get_format_display() if session.format else "",
                 talk=session.talk,
                 parties=list(session.parties.all()),
                 topics=_topics(session.positions.all()),
-                citations=list(session.citations.all()),
                 sequence=session.sequence,
             )
         )
@@ -145,11 +173,11 @@ def entries(talk: Talk | None = None) -> list[Entry]:
                 start=milestone.when,
                 end=PartialDate(None),
                 url=milestone.get_absolute_url(),
+                fact=milestone,
                 description=milestone.description,
                 talk=milestone.talk,
                 parties=list(milestone.parties.all()),
                 topics=list(milestone.topics.all()),
-                citations=list(milestone.citations.all()),
             )
         )
     return sorted(found, key=Entry.sort_key)

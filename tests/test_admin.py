@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -66,7 +68,7 @@ def test_editor_adds_a_talk_with_a_session_a_delegation_and_a_citation(editor_cl
     data = talk_form() | inlines(
         sessions=[SESSION | {"start_date": "2017-01-23", "start_precision": "day"}],
         delegations=[{"party": government.pk, "role": "negotiating", "count_note": ""}],
-        citations=[{"source": source.pk, "excerpt": "The talks opened in Astana", "about": "", "note": ""}],
+        citations=[{"source": source.pk, "excerpt": "The talks opened in Astana", "about": [], "note": ""}],
     )
     response = editor_client.post(reverse("admin:talks_talk_add"), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -87,7 +89,7 @@ def test_editor_adds_a_cited_position(editor_client, source):
         "summary": "Bolster the ceasefire",
         "date_precision": "day",
         "quote": "",
-    } | formset(CITATIONS, [{"source": source.pk, "excerpt": "wants the ceasefire to hold", "about": "", "note": ""}])
+    } | formset(CITATIONS, [{"source": source.pk, "excerpt": "wants the ceasefire to hold", "about": [], "note": ""}])
     response = editor_client.post(reverse("admin:talks_position_add"), data)
     assert response.status_code == 302
     position = Position.objects.get()
@@ -115,7 +117,7 @@ def test_session_ending_before_it_starts_shows_an_error_and_saves_nothing(editor
 
 
 def test_excerpt_not_in_its_source_shows_an_error_and_saves_nothing(editor_client, source):
-    citation = {"source": source.pk, "excerpt": "The talks collapsed in Geneva", "about": "", "note": ""}
+    citation = {"source": source.pk, "excerpt": "The talks collapsed in Geneva", "about": [], "note": ""}
     response = editor_client.post(reverse("admin:talks_talk_add"), talk_form() | inlines(citations=[citation]))
     assert_form_error(response, "This excerpt does not occur in the text of “A report”")
     assert not Talk.objects.exists()
@@ -123,7 +125,7 @@ def test_excerpt_not_in_its_source_shows_an_error_and_saves_nothing(editor_clien
 
 
 def test_citation_without_source_or_note_shows_an_error(editor_client, source):
-    citation = {"source": "", "excerpt": "", "about": "date", "note": ""}
+    citation = {"source": "", "excerpt": "", "about": ["start_date"], "note": ""}
     response = editor_client.post(reverse("admin:talks_talk_add"), talk_form() | inlines(citations=[citation]))
     assert_form_error(response, "must say where this fact comes from")
     assert not Talk.objects.exists()
@@ -208,3 +210,31 @@ def test_someone_not_staff_is_sent_to_the_login_page(client, django_user_model):
 def test_admin_search_finds_records_by_alias(editor_client, seeded, model, query, expected):
     response = editor_client.get(reverse(f"admin:talks_{model}_changelist"), {"q": query})
     assert expected in response.content.decode()
+
+
+def test_a_citations_about_is_a_checkbox_for_each_field_of_the_fact(editor_client):
+    html = editor_client.get(reverse("admin:talks_talk_add")).content.decode()
+    row = f"{CITATIONS}-0-about"
+    boxes = re.findall(rf'<input type="checkbox" name="{row}" value="([^"]+)"', html)
+    assert boxes == [name for name, _ in Talk.citable_fields()]
+    assert "slug" not in boxes
+    html = editor_client.get(reverse("admin:talks_position_add")).content.decode()
+    assert "stance" in re.findall(rf'<input type="checkbox" name="{row}" value="([^"]+)"', html)
+
+
+def test_editor_ticks_what_a_citation_supports(editor_client, source):
+    citation = {"source": source.pk, "excerpt": "The talks opened in Astana", "about": ["city", "start_date"]}
+    response = editor_client.post(reverse("admin:talks_talk_add"), talk_form() | inlines(citations=[citation]))
+    assert response.status_code == 302
+    assert Talk.objects.get().citations.get().about == ["start_date", "city"]
+
+
+def test_a_citation_on_its_own_page_offers_its_facts_fields(editor_client, source):
+    delegation = make_delegation()
+    citation = Citation.objects.create(fact=delegation, source=source, excerpt="The talks opened", about=["role"])
+    html = editor_client.get(reverse("admin:talks_citation_change", args=[citation.pk])).content.decode()
+    boxes = re.findall(r'<input type="checkbox" name="about" value="([^"]+)"([^>]*)>', html)
+    assert [name for name, _ in boxes] == [name for name, _ in Delegation.citable_fields()]
+    assert [name for name, attributes in boxes if "checked" in attributes] == ["role"]
+    changelist = editor_client.get(reverse("admin:talks_citation_changelist")).content.decode()
+    assert "role" in changelist

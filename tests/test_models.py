@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from talks.models import Alias, Citation, DelegationMember, PartyMembership
+from talks.models import Alias, Citation, DelegationMember, PartyMembership, Talk
 
 from .builders import (
     SOURCE_TEXT,
@@ -110,3 +110,59 @@ def test_delegation_member_post_must_be_held_by_that_member():
     seat = DelegationMember(delegation=make_delegation(), person=member, post=post)
     with pytest.raises(ValidationError, match="post held by this person"):
         seat.full_clean()
+
+
+def test_citation_about_one_of_the_facts_fields_is_valid(source):
+    talk = make_talk()
+    cite(talk, source, "The talks opened in Astana", about=["start_date", "city"]).full_clean()
+    cite(talk, source, "The talks opened in Astana", about=[]).full_clean()
+
+
+@pytest.mark.parametrize("name", ["start date", "when", "slug", "folded", "id", "start_precision", "citations"])
+def test_citation_about_a_field_the_fact_does_not_show_is_refused_in_words_an_editor_reads(source, name):
+    citation = Citation(fact=make_talk(), source=source, excerpt="The talks opened in Astana", about=[name])
+    with pytest.raises(ValidationError) as caught:
+        citation.full_clean()
+    (message,) = caught.value.message_dict["about"]
+    assert f"A talk has no “{name}” that a citation can support." in message
+    assert "Choose from: start date, end date, name" in message
+    assert "or none, if it supports the talk as a whole" in message
+
+
+def test_citation_about_must_be_a_list_of_field_names(source):
+    citation = Citation(fact=make_talk(), source=source, excerpt="The talks opened in Astana", about="start date")
+    with pytest.raises(ValidationError, match="Choose which of the fact's fields"):
+        citation.full_clean()
+
+
+def test_an_alias_citation_cannot_be_about_the_link_to_what_it_names(source):
+    alias = Alias.objects.create(named=make_person(), name="Alloush")
+    assert [name for name, _ in Alias.citable_fields()] == ["name", "kind", "language"]
+    with pytest.raises(ValidationError, match="has no “content_type”"):
+        Citation(fact=alias, note="Public record.", about=["content_type"]).full_clean()
+
+
+def test_a_date_covers_its_precision_and_qualifier():
+    names = [name for name, _ in Talk.citable_fields()]
+    assert "start_date" in names
+    assert not [name for name in names if name.endswith(("_precision", "_qualifier"))]
+
+
+def test_what_a_citation_is_about_reads_as_the_fields_labels(source):
+    delegation = make_delegation()
+    citation = cite(delegation, source, "The talks opened", about=["count_note", "components"])
+    assert citation.about_label() == "count note; component groups"
+    assert cite(delegation, source, "The talks opened").about_label() == ""
+
+
+def test_citations_about_picks_by_field_and_the_whole_by_membership_not_by_substring(source):
+    talk = make_talk()
+    start = cite(talk, source, "The talks opened", about=["start_date"])
+    end = cite(talk, source, "on Monday", about=["end_date"])
+    whole = cite(talk, source, "The talks opened in Astana")
+    assert talk.citations_about(["start_date"]) == [start]
+    assert talk.citations_about(["start_date", "end_date"]) == [start, end]
+    assert talk.citations_about(["start_date"], whole=True) == [start, whole]
+    assert talk.citations_about(whole=True) == [whole]
+    assert talk.citations_about() == [start, end, whole]
+    assert talk.citations_about(["date"]) == []

@@ -9,8 +9,10 @@ from django.contrib.staticfiles import finders
 from django.db import connection
 from django.templatetags.static import static
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
-from talks.models import Alias, Citation, DelegationMember, Milestone, Position, Session, Talk
+from talks import timeline
+from talks.models import Alias, Citation, Claim, DelegationMember, Milestone, Position, Session, Talk
 
 from .builders import make_delegation, make_party, make_person, make_talk, make_topic
 from .pages import ASTANA, FRAGMENTS, HTML, HTMX, PAGES, names
@@ -41,13 +43,15 @@ def test_home_says_what_parley_is_and_lists_the_talks_and_latest_entries(client,
     assert "Astana talks on Syria, January 2017" in page
     assert "Rixos hotel, Astana, Kazakhstan" in page
     assert "Latest on the timeline" in page
-    assert "planned: 8 February 2017" in page
+    assert "expected: 8 February 2017" in page
 
 
 def test_talk_page_answers_where_when_and_who_convened_and_hosted(client, seeded):
     page = text_of(client.get(ASTANA))
     assert "When 23 January 2017" in page
-    assert "expected: 24 January 2017" in page
+    assert "to 24 January 2017" in page
+    assert "expected: 24 January" not in page
+    assert "Status Concluded" in page
     assert "Where Rixos hotel, Astana, Kazakhstan" in page
     assert "Convened by Iran , Russia , Turkey" in page
     assert "Hosted by Kazakhstan" in page
@@ -80,7 +84,8 @@ def test_each_of_the_seven_delegations_is_shown_with_its_head(client, seeded, ur
 
 def test_delegations_are_grouped_by_role_with_posts_and_component_groups(client, seeded):
     page = text_of(client.get(f"{ASTANA}delegations/"))
-    assert page.index("Negotiating parties") < page.index("Conveners and guarantors") < page.index("Mediator")
+    assert page.index("Negotiating parties") < page.index("Conveners and guarantors") < page.index("Observers")
+    assert "Mediator" not in page
     assert "Permanent Representative of Syria to the United Nations" in page
     assert "Ambassador to Kazakhstan" in page
     assert "At least 15 militant groups , including Faylaq al-Sham , Free Syrian Army" in page
@@ -142,16 +147,17 @@ def test_positions_report_a_party_that_stated_nothing_at_these_talks(client, see
     assert 'value="russia"' not in select
 
 
-def test_geneva_meeting_is_marked_as_planned(client, seeded):
+def test_geneva_meeting_is_marked_as_expected_and_not_yet_held(client, seeded):
     html = client.get("/timeline/?talk=geneva-2017-02").content.decode()
-    assert '<time class="date date--planned" datetime="2017-02-08">planned: 8 February 2017</time>' in html
+    assert '<time class="date date--expected" datetime="2017-02-08">expected: 8 February 2017</time>' in html
     assert "entry--planned" in html
 
 
 def test_timeline_shows_precision_and_no_face_to_face_reason(client, seeded):
     page = text_of(client.get("/timeline/"))
     assert "30 December 2016" in page
-    assert "indirect (proximity)" in page
+    assert "not face-to-face" in page
+    assert "indirect (proximity)" not in page
 
 
 def test_party_page_shows_that_sources_differ_on_a_claim(client, seeded):
@@ -162,6 +168,34 @@ def test_party_page_shows_that_sources_differ_on_a_claim(client, seeded):
     aliases = page.split("Also written", 1)[1].split("A rebel faction", 1)[0]
     assert "Jaysh Al-Islam" in aliases
     assert "Jaish al-Islam" in aliases
+
+
+def test_party_and_person_pages_show_post_titles_as_stored(client, seeded):
+    page = text_of(client.get("/parties/syrian-government/"))
+    assert "Bashar Jaafari , Permanent Representative of Syria to the United Nations" in page
+    page = text_of(client.get("/parties/high-negotiations-committee/"))
+    assert "Mohammad Aloush , former Chief negotiator" in page
+    assert "Former Chief negotiator, High Negotiations Committee" in text_of(client.get("/people/mohammad-aloush/"))
+
+
+@pytest.mark.parametrize("url", ["/", "/talks/"])
+def test_a_talk_cards_status_carries_its_citations(client, seeded, url):
+    talk = Talk.objects.get(slug="astana-2017-01")
+    html = client.get(url).content.decode()
+    card = html.split(f'id="card-talk-{talk.slug}"', 1)[1].split("</li>", 1)[0]
+    status = card.split(f"badge--{talk.status}", 1)[1]
+    assert status.index(f'popovertarget="cite-talk-{talk.pk}-status"') < status.index("</p>")
+    expected = [citation for citation in talk.citations.all() if "status" in citation.about]
+    assert_holds(popovers(html)[f"cite-talk-{talk.pk}-status"], expected)
+
+
+def test_a_milestones_badge_says_what_happened_in_words_that_fit_its_kind(client, seeded):
+    html = client.get("/timeline/").content.decode()
+    ceasefire = html.split('id="milestone-ceasefire-2016-12-30"', 1)[1].split("</li>", 1)[0]
+    assert '<span class="badge badge--held">Took effect</span>' in ceasefire
+    assert ">Held<" not in ceasefire
+    facet = html.split(">Status</h3>")[1].split("</section>")[0]
+    assert ">Held</a>" in facet
 
 
 def test_party_page_shows_members_and_delegations(client, seeded):
@@ -197,6 +231,110 @@ def test_every_cited_fact_has_its_excerpt_one_click_away(client, seeded):
     excerpts = re.findall(r'<q class="cite__excerpt">(.*?)</q>', html, flags=re.S)
     assert any("Rixos Hotel in Astana" in excerpt for excerpt in excerpts)
     assert 'href="/sources/syrian-government-and-opposition-factions-begin-talks/#citation-' in html
+
+
+def popovers(html: str) -> dict[str, list[str]]:
+    """Each citation popover on the page by its id, with the HTML of each
+    citation in it; an id that occurs twice fails the test."""
+    found: dict[str, list[str]] = {}
+    for cite_id, body in re.findall(
+        r'<span popover id="([^"]+)" class="cite__body" role="note">(.*?)<button type="button" class="cite__close"',
+        html,
+        flags=re.S,
+    ):
+        assert cite_id not in found, f"two popovers with the id {cite_id}"
+        found[cite_id] = body.split('<span class="cite__item')[1:]
+    return found
+
+
+def assert_holds(items: list[str], citations: list[Citation]) -> None:
+    """The popover's items are exactly these citations: as many, and each
+    one's excerpt (or, from outside the sources, its note) in one of them."""
+    assert len(items) == len(citations), (items, citations)
+    for citation in citations:
+        text = escape(citation.excerpt if citation.source_id else citation.note)
+        assert any(text in item for item in items), (text, items)
+
+
+@pytest.mark.parametrize(
+    "fields", ["start_date", "end_date", "venue,city,country", "status", "convened_by", "hosted_by", "summary"]
+)
+def test_each_marker_on_the_talk_page_opens_exactly_its_fields_citations(client, seeded, fields):
+    talk = Talk.objects.get(slug="astana-2017-01")
+    names = set(fields.split(","))
+    expected = [citation for citation in talk.citations.all() if names.intersection(citation.about)]
+    found = popovers(client.get(ASTANA).content.decode())
+    assert_holds(found.get(f"cite-talk-{talk.pk}-{fields.replace(',', '-')}", []), expected)
+
+
+def test_the_start_date_marker_opens_the_start_date_citations_and_not_the_end_dates(client, seeded):
+    talk = Talk.objects.get(slug="astana-2017-01")
+    start = [citation for citation in talk.citations.all() if "start_date" in citation.about]
+    assert start
+    items = popovers(client.get(ASTANA).content.decode())[f"cite-talk-{talk.pk}-start_date"]
+    assert_holds(items, start)
+    for citation in talk.citations.exclude(pk__in=[c.pk for c in start]):
+        text = escape(citation.excerpt or citation.note)
+        assert not any(text in item for item in items)
+
+
+def test_the_summary_marker_does_not_list_every_citation_of_the_talk(client, seeded):
+    talk = Talk.objects.get(slug="astana-2017-01")
+    items = popovers(client.get(ASTANA).content.decode()).get(f"cite-talk-{talk.pk}-summary", [])
+    assert len(items) < talk.citations.count()
+
+
+@pytest.mark.parametrize("slug", ["astana-2017-01", "geneva-2017-02"])
+def test_the_talks_name_carries_the_citations_about_the_talk_as_a_whole(client, seeded, slug):
+    talk = Talk.objects.get(slug=slug)
+    html = client.get(talk.get_absolute_url()).content.decode()
+    heading = html.split("<h1>", 1)[1].split("</h1>", 1)[0]
+    whole = [citation for citation in talk.citations.all() if not citation.about or "name" in citation.about]
+    assert whole
+    assert f'popovertarget="cite-talk-{talk.pk}-name-whole"' in heading
+    assert_holds(popovers(html)[f"cite-talk-{talk.pk}-name-whole"], whole)
+
+
+def test_every_marker_on_the_timeline_opens_its_own_entrys_popover(client, seeded):
+    html = client.get("/timeline/").content.decode()
+    found = popovers(html)
+    targets = re.findall(r'popovertarget="([^"]+)"', html)
+    assert set(targets) == set(found)
+    entries = {entry.anchor: entry for entry in timeline.entries()}
+    for anchor, body in re.findall(r'<li class="entry [^"]*" id="([^"]+)">(.*?)</li>', html, flags=re.S):
+        (cite_id,) = set(re.findall(r'popovertarget="([^"]+)"', body))
+        assert_holds(found[cite_id], entries[anchor].citations)
+
+
+# The pages where one fact is cited in more than one place.
+CITING_PAGES = [
+    "/",
+    "/talks/",
+    ASTANA,
+    f"{ASTANA}delegations/",
+    "/timeline/",
+    "/parties/jaysh-al-islam/",
+    "/parties/jaish-al-mujahideen/",
+    "/parties/syrian-opposition/",
+    "/people/mohammad-aloush/",
+]
+
+
+@pytest.mark.parametrize("url", CITING_PAGES)
+def test_every_id_on_a_citing_page_is_unique_and_every_marker_opens_a_popover_on_it(client, seeded, url):
+    html = client.get(url).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert set(re.findall(r'popovertarget="([^"]+)"', html)) <= set(ids)
+
+
+def test_a_claim_shown_again_where_sources_differ_has_its_own_popover(client, seeded):
+    html = client.get("/parties/jaysh-al-islam/").content.decode()
+    mine = Claim.objects.get(subject__slug="jaysh-al-islam", statement__contains="terrorist")
+    other = mine.conflicts_with.get()
+    found = popovers(html)
+    assert_holds(found[f"cite-claim-{mine.pk}-claim-{other.pk}"], list(other.citations.all()))
+    assert_holds(found[f"cite-claim-{mine.pk}"], list(mine.citations.all()))
 
 
 def test_facts_from_outside_the_source_show_the_editors_note(client, seeded):
@@ -457,7 +595,7 @@ def test_timeline_filter_result_is_open_data_as_csv(client, seeded):
     rows = list(csv.reader(response.content.decode().splitlines()))
     assert rows[0][:3] == ["kind", "status", "title"]
     assert rows[1][2] == "UN-mediated talks in Geneva, February 2017"
-    assert rows[1][4] == "planned: 8 February 2017"
+    assert rows[1][4] == "expected: 8 February 2017"
     assert len(rows) == 2
 
 

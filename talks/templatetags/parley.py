@@ -1,4 +1,5 @@
 from django import template
+from django.db.models import Model
 from django.utils.html import format_html
 
 from talks.dates import PartialDate
@@ -16,23 +17,24 @@ def when(date: PartialDate, empty: str = "date not known"):
     return format_html('<time class="date{}" datetime="{}">{}</time>', modifier, date.iso, str(date))
 
 
-@register.inclusion_tag("talks/_citations.html", takes_context=True)
-def cite(context, fact, citations=None):
-    """The footnote marker that reveals where a fact comes from. Pass the
-    citations when only some of the fact's apply; they must be prefetched."""
-    # One fact can be cited more than once on a page, so ids count per page.
-    render_context = context.render_context
-    number = render_context.get("cite_counter", 0) + 1
-    render_context["cite_counter"] = number
-    return {
-        "citations": list(fact.citations.all()) if citations is None else citations,
-        "cite_id": f"cite-{number}",
-    }
+@register.inclusion_tag("talks/_citations.html")
+def cite(fact, fields="", prefix="", whole=False):
+    """The footnote marker that opens the passages a fact comes from: those
+    about any of the named fields ("start_date" or "venue,city,country"),
+    with whole=True also those about the fact as a whole; given neither,
+    all of them. The citations must be prefetched.
 
-
-@register.filter
-def about(fact, words: str):
-    """The fact's citations that support one part of it: those whose "about"
-    mentions any of the comma-separated words. Uses the prefetched citations."""
-    wanted = [word.strip() for word in words.split(",")]
-    return [c for c in fact.citations.all() if any(word in c.about for word in wanted)]
+    The popover's id says what it cites (cite-talk-3-start_date), so it is
+    the same however the page is put together from includes and fragments.
+    Where one page cites the same fact and fields twice, the prefix (a word,
+    or the fact the citation is shown within) tells the two apart."""
+    names = [name.strip() for name in fields.split(",") if name.strip()] if isinstance(fields, str) else list(fields)
+    parts = ["cite"]
+    if isinstance(prefix, Model):
+        parts += [prefix._meta.model_name, str(prefix.pk)]
+    elif prefix:
+        parts.append(str(prefix))
+    parts += [fact._meta.model_name, str(fact.pk), *names]
+    if whole:
+        parts.append("whole")
+    return {"citations": fact.citations_about(names, whole=whole), "cite_id": "-".join(parts)}

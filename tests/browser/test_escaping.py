@@ -156,7 +156,7 @@ def cite_in_inline(page: Page, row: int = 0) -> None:
     """Fill the citation inline's row: the payload source, quoting its payload."""
     choose(page, f"id_{CITATIONS}-{row}-source", "Payload source")
     prefix = f"id_{CITATIONS}-{row}-"
-    fill(page, {"excerpt": EVERYTHING, "about": typed(Citation, "about", "About")}, prefix)
+    fill(page, {"excerpt": EVERYTHING}, prefix)
     fill(page, {"note": typed(Citation, "note", "Note")}, prefix)
 
 
@@ -330,11 +330,10 @@ def complete_through_the_orm() -> dict:
             fact=fact,
             source=source,
             excerpt=EVERYTHING,
-            about=typed(Citation, "about", "About"),
             note=typed(Citation, "note", "Note"),
         )
     # A fact from outside the stored sources shows its note in another way.
-    Citation.objects.create(fact=talk, about="date", note=typed(Citation, "note", "Outside note"))
+    Citation.objects.create(fact=talk, about=["start_date"], note=typed(Citation, "note", "Outside note"))
     return {"source": source, "party": party}
 
 
