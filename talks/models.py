@@ -316,6 +316,10 @@ class Alias(Cited):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        """Where the alias is shown: on the page of the record it names."""
+        return f"{self.named.get_absolute_url()}#alias-{self.pk}" if self.named else ""
+
 
 class Named(Cited):
     name = models.CharField(max_length=200)
@@ -382,7 +386,7 @@ class PartyMembership(Cited):
         return f"{self.member} in {self.organisation}"
 
     def get_absolute_url(self):
-        return self.member.get_absolute_url()
+        return f"{self.member.get_absolute_url()}#membership-{self.pk}"
 
 
 class Person(Named):
@@ -463,7 +467,13 @@ class TalkQuerySet(CitedQuerySet):
         return (
             self.cited()
             .select_related("process")
-            .prefetch_related("convened_by", "hosted_by", "mediated_by", "delegations__party", "aliases")
+            .prefetch_related(
+                "convened_by",
+                "hosted_by",
+                "mediated_by",
+                "delegations__party",
+                Prefetch("aliases", queryset=Alias.objects.cited()),
+            )
         )
 
 
@@ -612,7 +622,7 @@ class Milestone(Cited):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("timeline") + f"#milestone-{self.slug}"
+        return reverse("milestone", args=[self.slug])
 
     @property
     def when(self) -> PartialDate:
@@ -726,7 +736,7 @@ class DelegationMember(Cited):
         return f"{self.person} ({self.get_role_display()}, {self.delegation})"
 
     def get_absolute_url(self):
-        return self.delegation.get_absolute_url()
+        return reverse("delegations", args=[self.delegation.talk.slug]) + f"#seat-{self.pk}"
 
     def clean(self):
         super().clean()

@@ -162,25 +162,28 @@ def entries(talk: Talk | None = None) -> list[Entry]:
                 sequence=session.sequence,
             )
         )
-    for milestone in milestones:
-        planned = milestone.date_qualifier in {DateQualifier.PLANNED, DateQualifier.EXPECTED}
-        found.append(
-            Entry(
-                anchor=f"milestone-{milestone.slug}",
-                kind=milestone.kind,
-                status="planned" if planned else "held",
-                title=milestone.title,
-                start=milestone.when,
-                end=PartialDate(None),
-                url=milestone.get_absolute_url(),
-                fact=milestone,
-                description=milestone.description,
-                talk=milestone.talk,
-                parties=list(milestone.parties.all()),
-                topics=list(milestone.topics.all()),
-            )
-        )
+    found += [milestone_entry(milestone) for milestone in milestones]
     return sorted(found, key=Entry.sort_key)
+
+
+def milestone_entry(milestone: Milestone) -> Entry:
+    """A milestone as an entry of the timeline; its talk, parties and topics
+    should be fetched with it."""
+    planned = milestone.date_qualifier in {DateQualifier.PLANNED, DateQualifier.EXPECTED}
+    return Entry(
+        anchor=f"milestone-{milestone.slug}",
+        kind=milestone.kind,
+        status="planned" if planned else "held",
+        title=milestone.title,
+        start=milestone.when,
+        end=PartialDate(None),
+        url=milestone.get_absolute_url(),
+        fact=milestone,
+        description=milestone.description,
+        talk=milestone.talk,
+        parties=list(milestone.parties.all()),
+        topics=list(milestone.topics.all()),
+    )
 
 
 def _topics(positions) -> list[Topic]:

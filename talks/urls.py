@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import path
 
 from . import exports
-from .views import browse, people, search, site, sources, talk
+from .views import browse, milestones, people, search, site, sources, talk
 
 urlpatterns = [
     path("", site.home, name="home"),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("talks/<slug:slug>/positions/", talk.positions, name="positions"),
     path("talks/<slug:slug>/positions/compare/", talk.compare, name="compare"),
     path("timeline/", browse.timeline_view, name="timeline"),
+    path("milestones/<slug:slug>/", milestones.milestone_detail, name="milestone"),
     path("timeline.json", exports.timeline_export, {"format": "json"}, name="timeline_json"),
     path("timeline.csv", exports.timeline_export, {"format": "csv"}, name="timeline_csv"),
     path("parties/", people.party_list, name="party_list"),

@@ -75,6 +75,7 @@ PAGES = [
     ),
     ReaderPage("timeline.json", "/timeline.json", "data", form=TimelineFilter, example={"party": "syrian-opposition"}),
     ReaderPage("timeline.csv", "/timeline.csv", "data", form=TimelineFilter, example={"status": "planned"}),
+    ReaderPage("milestone", "/milestones/ceasefire-2016-12-30/", pattern="/milestones/{}/"),
     ReaderPage("parties", "/parties/"),
     ReaderPage("party", "/parties/syrian-opposition/", pattern="/parties/{}/"),
     ReaderPage("people", "/people/"),

@@ -2,6 +2,7 @@ import csv
 import datetime
 import itertools
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,19 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from talks import timeline
-from talks.models import Alias, Citation, Claim, DelegationMember, Milestone, Position, Session, Talk
+from talks.models import (
+    Alias,
+    Citation,
+    Claim,
+    DelegationMember,
+    Milestone,
+    Party,
+    Person,
+    Position,
+    Session,
+    Source,
+    Talk,
+)
 
 from .builders import make_delegation, make_party, make_person, make_talk, make_topic
 from .pages import ASTANA, FRAGMENTS, HTML, HTMX, PAGES, names
@@ -306,26 +319,79 @@ def test_every_marker_on_the_timeline_opens_its_own_entrys_popover(client, seede
         assert_holds(found[cite_id], entries[anchor].citations)
 
 
-# The pages where one fact is cited in more than one place.
-CITING_PAGES = [
-    "/",
-    "/talks/",
-    ASTANA,
-    f"{ASTANA}delegations/",
-    "/timeline/",
-    "/parties/jaysh-al-islam/",
-    "/parties/jaish-al-mujahideen/",
-    "/parties/syrian-opposition/",
-    "/people/mohammad-aloush/",
-]
+class Structure(HTMLParser):
+    """What a page's markup links to: its ids, its links, its popover buttons."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.ids: list[str] = []
+        self.hrefs: list[str] = []
+        self.popovertargets: list[str] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if "id" in attributes:
+            self.ids.append(attributes["id"])
+        if tag == "a" and "href" in attributes:
+            self.hrefs.append(attributes["href"] or "")
+        if "popovertarget" in attributes:
+            self.popovertargets.append(attributes["popovertarget"])
 
 
-@pytest.mark.parametrize("url", CITING_PAGES)
-def test_every_id_on_a_citing_page_is_unique_and_every_marker_opens_a_popover_on_it(client, seeded, url):
-    html = client.get(url).content.decode()
-    ids = re.findall(r'\sid="([^"]+)"', html)
-    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
-    assert set(re.findall(r'popovertarget="([^"]+)"', html)) <= set(ids)
+def record_pages() -> list[str]:
+    """The page of every record of the seed that has one."""
+    from talks.models import Milestone
+
+    return [
+        record.get_absolute_url()
+        for model in (Talk, Party, Person, Source, Milestone)
+        for record in model.objects.all()
+    ]
+
+
+def assert_sound(html: str, where: str) -> None:
+    page = Structure(html)
+    repeated = sorted({i for i in page.ids if page.ids.count(i) > 1})
+    assert repeated == [], f"{where}: ids used more than once: {repeated}"
+    assert [t for t in page.popovertargets if t not in page.ids] == [], f"{where}: a marker opens nothing"
+    anchors = [href[1:] for href in page.hrefs if href.startswith("#")]
+    assert [a for a in anchors if a not in page.ids] == [], f"{where}: an in-page link leads nowhere"
+    assert "" not in page.hrefs, f"{where}: a link with an empty href"
+
+
+@pytest.mark.parametrize("page", HTML, ids=names(HTML))
+def test_ids_are_unique_and_every_marker_and_in_page_link_resolves_on_every_kind_of_page(client, seeded, page):
+    assert_sound(client.get(page.path).content.decode(), page.path)
+    if page.example:
+        assert_sound(client.get(page.filtered_path).content.decode(), page.filtered_path)
+    if page.fragment:
+        fragment = client.get(page.filtered_path, **HTMX).content.decode()
+        assert_sound(fragment, f"{page.filtered_path} (HTMX)")
+
+
+def test_ids_are_unique_and_every_marker_and_in_page_link_resolves_on_every_records_page(client, seeded):
+    for url in record_pages():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert_sound(response.content.decode(), url)
+
+
+def test_every_cited_fact_has_an_address_that_shows_it(client, seeded):
+    """The source page links each passage to the facts it supports: each
+    link answers, and where it names a place on the page, the page has it."""
+    pages: dict[str, Structure] = {}
+    for citation in Citation.objects.with_facts():
+        url = citation.fact.get_absolute_url()
+        assert url, f"{citation.content_type.model} pk={citation.object_id} has no address"
+        path, _, anchor = url.partition("#")
+        if path not in pages:
+            response = client.get(path)
+            assert response.status_code == 200, url
+            pages[path] = Structure(response.content.decode())
+        if anchor:
+            assert anchor in pages[path].ids, f"{url}: no element with that id"
 
 
 def test_a_claim_shown_again_where_sources_differ_has_its_own_popover(client, seeded):
@@ -614,3 +680,28 @@ def test_the_site_has_an_icon_and_clients_that_guess_its_address_find_it(client,
     # Served by whitenoise, from the static files.
     assert icon == static("img/favicon.svg")
     assert "<svg" in Path(finders.find("img/favicon.svg")).read_text()
+
+
+def test_home_lists_the_latest_dated_entries_newest_first(client, seeded):
+    make_talk(name="Talks with no date yet", start_date=None)
+    html = client.get("/").content.decode()
+    latest = html.split('id="latest-heading"', 1)[1].split("</ol>", 1)[0]
+    dates = re.findall(r'<p class="entry__when"><time class="[^"]*" datetime="([^"]+)"', latest)
+    assert dates
+    assert len(dates) == latest.count('<li class="entry')
+    assert dates == sorted(dates, reverse=True)
+    assert "Talks with no date yet" not in latest
+
+
+def test_a_milestone_has_a_page_of_its_own_that_the_timeline_and_open_data_link_to(client, seeded):
+    milestone = Milestone.objects.get(slug="ceasefire-2016-12-30")
+    url = milestone.get_absolute_url()
+    assert url == "/milestones/ceasefire-2016-12-30/"
+    page = text_of(client.get(url))
+    assert milestone.title in page
+    assert "30 December 2016" in page
+    assert "Took effect" in page
+    timeline_html = client.get("/timeline/").content.decode()
+    assert f'href="{url}"' in timeline_html
+    exported = client.get("/timeline.json", {"kind": "ceasefire"}).json()["entries"]
+    assert [entry["url"] for entry in exported] == [f"http://testserver{url}"]

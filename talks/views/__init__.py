@@ -5,6 +5,7 @@ the same template.
 
 - browse: the lists across the record, filtered and faceted (talks, timeline)
 - talk: one talk's pages (the talk, its delegations, its positions, compare)
+- milestones: a milestone's own page (an agreement, a ceasefire…)
 - people: parties and people, as lists and one by one
 - sources: the source documents, with their cited passages marked
 - search: search by any spelling

@@ -21,12 +21,10 @@ logger = logging.getLogger(__name__)
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    entries = timeline.entries()
-    return render(
-        request,
-        "talks/home.html",
-        {"talks": Talk.objects.for_cards(), "latest": list(reversed(entries[-5:]))},
-    )
+    # The latest five of the dated entries, newest first; undated ones sort last
+    # on the timeline, but say nothing about what is latest.
+    dated = [entry for entry in timeline.entries() if entry.start]
+    return render(request, "talks/home.html", {"talks": Talk.objects.for_cards(), "latest": dated[:-6:-1]})
 
 
 @require_safe

@@ -1,0 +1,20 @@
+"""A milestone's page: a dated happening around the talks (an agreement, a
+ceasefire, an announcement) at an address of its own, which the timeline's
+entries and the open data link to whatever the timeline's filters show."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from .. import timeline
+from ..models import Milestone
+
+
+@require_safe
+def milestone_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    milestone = get_object_or_404(
+        Milestone.objects.cited().select_related("talk").prefetch_related("parties", "topics"), slug=slug
+    )
+    return render(
+        request, "talks/milestone_detail.html", {"milestone": milestone, "entry": timeline.milestone_entry(milestone)}
+    )
