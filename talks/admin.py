@@ -26,11 +26,6 @@ from .models import (
     Topic,
 )
 
-admin.site.site_header = "Parley administration"
-admin.site.site_title = "Parley"
-admin.site.index_title = "The record"
-
-
 ABOUT_HELP = "Tick what this supports; tick nothing if it supports the whole record."
 
 

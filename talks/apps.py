@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 
 
@@ -10,3 +11,11 @@ class TalksConfig(AppConfig):
         from .editors import ensure_editors_group
 
         post_migrate.connect(ensure_editors_group, sender=self)
+
+
+class ParleyAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, on Parley's own admin site (talks.workbench.ParleyAdminSite)."""
+
+    # Imported here, Django's AdminConfig would count as this module's default too.
+    default = False
+    default_site = "talks.workbench.ParleyAdminSite"

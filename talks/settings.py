@@ -46,7 +46,7 @@ else:
         )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "talks.apps.ParleyAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -238,3 +238,21 @@ def test_a_citation_on_its_own_page_offers_its_facts_fields(editor_client, sourc
     assert [name for name, attributes in boxes if "checked" in attributes] == ["role"]
     changelist = editor_client.get(reverse("admin:talks_citation_changelist")).content.decode()
     assert "role" in changelist
+
+
+def test_editors_see_the_records_health_from_the_admin_index_with_each_problem_linked(editor_client, seeded):
+    index = editor_client.get(reverse("admin:index")).content.decode()
+    assert "Sound: nothing to mend" in index
+    talk = Talk.objects.create(name="Talks nobody cited", slug="uncited", status="planned")
+    index = editor_client.get(reverse("admin:index")).content.decode()
+    assert "1 problem to mend" in index
+    page = editor_client.get(reverse("admin:record_health")).content.decode()
+    assert "Facts with neither a citation nor an editor&#x27;s note (1)" in page
+    assert f'href="{reverse("admin:talks_talk_change", args=[talk.pk])}"' in page
+    assert "Talks nobody cited" in page
+
+
+def test_the_records_health_is_for_staff_only(client, seeded):
+    response = client.get(reverse("admin:record_health"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
