@@ -1,9 +1,13 @@
 from django import forms
 from django.apps import apps
-from django.contrib import admin
-from django.contrib.contenttypes.admin import GenericTabularInline
+from django.contrib import admin, messages
+from django.contrib.contenttypes.admin import GenericStackedInline, GenericTabularInline
 from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
 from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
     Alias,
@@ -29,6 +33,95 @@ from .models import (
 ABOUT_HELP = "Tick what this supports; tick nothing if it supports the whole record."
 
 
+class LookAlikeForm(forms.ModelForm):
+    """A new talk, party or person that looks like one already in the record
+    (the same or a close name or other name; for talks, the same day and
+    city) is saved only once the editor says it is a different one."""
+
+    not_a_duplicate = forms.BooleanField(
+        required=False,
+        label="Not one of those",
+        help_text="Tick when the record warns of look-alikes and this is a different one.",
+    )
+
+    def look_alikes(self):
+        name = self.cleaned_data.get("name", "")
+        found = type(self.instance).objects.resembling(name, exclude=self.instance.pk) if name else []
+        if isinstance(self.instance, Talk) and self.cleaned_data.get("start_date"):
+            same_day = Talk.objects.filter(
+                start_date=self.cleaned_data["start_date"], city__iexact=self.cleaned_data.get("city", "")
+            ).exclude(pk=self.instance.pk)
+            found = [*found, *(talk for talk in same_day if talk not in found)]
+        return list(found)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        adding = self.instance.pk is None and not cleaned_data.get("not_a_duplicate")
+        if adding and (found := self.look_alikes()):
+            kind = self.instance._meta.verbose_name
+            links = format_html_join(", ", '<a href="{}">{}</a>', ((admin_change_url(r), r) for r in found))
+            raise forms.ValidationError(
+                format_html(
+                    "A {} like this is already in the record: {}. If it is one of those, edit it instead; "
+                    "if it is a different one, tick “Not one of those” and save again.",
+                    kind,
+                    links,
+                )
+            )
+        return cleaned_data
+
+
+def admin_change_url(record) -> str:
+    return reverse(f"admin:{record._meta.app_label}_{record._meta.model_name}_change", args=[record.pk])
+
+
+class OneHeadFormSet(forms.BaseInlineFormSet):
+    """A delegation has one head: two rows marked head in one save would
+    otherwise reach the database's constraint and fail there."""
+
+    def clean(self):
+        super().clean()
+        heads = [
+            form.cleaned_data["person"]
+            for form in self.forms
+            if form.cleaned_data.get("role") == DelegationMember.Role.HEAD
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("person")
+        ]
+        if len(heads) > 1:
+            names = " and ".join(str(person) for person in heads)
+            raise forms.ValidationError(
+                f"A delegation has one head, and {names} are both marked head. "
+                f"Make one of them deputy head, spokesperson or member."
+            )
+
+
+class RecordAdmin(SimpleHistoryAdmin):
+    """What every kind of record's admin does: keep its history (who, when,
+    what changed, with a revert), and say so plainly when a fact is saved
+    without a source, since readers will not see it."""
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        # As simple-history's own, but without select_related() and no names
+        # (deprecated in Django 6.1) for a kind of record with no foreign key.
+        queryset = history_manager.filter(**{pk_name: object_id}).select_related("history_user")
+        foreign = [f.name for f in history_manager.model.tracked_fields if isinstance(f, models.ForeignKey)]
+        return queryset.select_related(*foreign) if foreign else queryset
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        fact = form.instance
+        if isinstance(fact, Cited) and not fact.citations.exists():
+            kind = fact._meta.verbose_name
+            self.message_user(
+                request,
+                f"This {kind} has no citation and no editor's note, so it is a draft: readers will not see it "
+                f"until it has one. Add the passage it comes from below, or an editor's note saying where it "
+                f"comes from. Drafts are listed under “Needs a source” on the admin's home page.",
+                messages.WARNING,
+            )
+
+
 def about_field(choices) -> forms.MultipleChoiceField:
     """The "about" field: one checkbox for each field a citation can support."""
     return forms.MultipleChoiceField(
@@ -49,7 +142,10 @@ class CitationFormSet(BaseGenericInlineFormSet):
         return form
 
 
-class CitationInline(GenericTabularInline):
+class CitationInline(GenericStackedInline):
+    """Stacked rather than in a table: an excerpt, a row of fields to tick
+    and a note do not fit side by side in a 1280 px window."""
+
     model = Citation
     formset = CitationFormSet
     extra = 1
@@ -69,14 +165,19 @@ class AliasInline(GenericTabularInline):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(RecordAdmin):
     list_display = ["title", "author", "publisher", "published_date"]
     search_fields = ["title", "author", "publisher", "text"]
     prepopulated_fields = {"slug": ["title"]}
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A change elsewhere in the text moves the passages its citations quote.
+        obj.anchor_citations()
+
 
 @admin.register(Citation)
-class CitationAdmin(admin.ModelAdmin):
+class CitationAdmin(RecordAdmin):
     list_display = ["__str__", "content_type", "object_id", "about_display"]
     list_filter = ["source", "content_type"]
     search_fields = ["excerpt", "note", "about"]
@@ -104,7 +205,7 @@ class CitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alias)
-class AliasAdmin(admin.ModelAdmin):
+class AliasAdmin(RecordAdmin):
     list_display = ["name", "kind", "content_type", "named"]
     list_filter = ["kind", "content_type"]
     search_fields = ["name", "folded"]
@@ -121,7 +222,8 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Party)
-class PartyAdmin(admin.ModelAdmin):
+class PartyAdmin(RecordAdmin):
+    form = LookAlikeForm
     list_display = ["name", "kind"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__name", "aliases__folded"]
@@ -130,7 +232,7 @@ class PartyAdmin(admin.ModelAdmin):
 
 
 @admin.register(PartyMembership)
-class PartyMembershipAdmin(admin.ModelAdmin):
+class PartyMembershipAdmin(RecordAdmin):
     list_display = ["member", "organisation", "note"]
     autocomplete_fields = ["member", "organisation"]
     search_fields = ["member__name", "organisation__name"]
@@ -146,7 +248,8 @@ class PostInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(RecordAdmin):
+    form = LookAlikeForm
     list_display = ["name"]
     search_fields = ["name", "aliases__name", "aliases__folded"]
     prepopulated_fields = {"slug": ["name"]}
@@ -154,7 +257,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(RecordAdmin):
     list_display = ["person", "title", "organisation", "start_date", "end_date", "former"]
     list_filter = ["former", "organisation"]
     search_fields = ["title", "person__name", "person__aliases__name", "organisation__name"]
@@ -163,7 +266,7 @@ class PostAdmin(admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(RecordAdmin):
     list_display = ["name"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -171,7 +274,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 
 @admin.register(Process)
-class ProcessAdmin(admin.ModelAdmin):
+class ProcessAdmin(RecordAdmin):
     list_display = ["name"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -194,7 +297,8 @@ class DelegationInline(admin.TabularInline):
 
 
 @admin.register(Talk)
-class TalkAdmin(admin.ModelAdmin):
+class TalkAdmin(RecordAdmin):
+    form = LookAlikeForm
     list_display = ["name", "start_date", "end_date", "city", "country", "status"]
     list_filter = ["status", "process", "country"]
     search_fields = ["name", "aliases__name", "venue", "city", "country"]
@@ -217,9 +321,15 @@ class TalkAdmin(admin.ModelAdmin):
     ]
     inlines = [SessionInline, DelegationInline, AliasInline, CitationInline]
 
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None:
+            return self.fieldsets
+        (name, options), *rest = self.fieldsets
+        return [(name, {"fields": [*options["fields"], "not_a_duplicate"]}), *rest]
+
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(RecordAdmin):
     list_display = ["title", "talk", "sequence", "kind", "format", "status", "start_date"]
     list_filter = ["kind", "format", "status", "talk"]
     search_fields = ["title", "description", "talk__name"]
@@ -229,7 +339,7 @@ class SessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(RecordAdmin):
     list_display = ["title", "kind", "date", "date_qualifier", "talk"]
     list_filter = ["kind", "talk"]
     search_fields = ["title", "description"]
@@ -241,6 +351,7 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 class DelegationMemberInline(admin.TabularInline):
     model = DelegationMember
+    formset = OneHeadFormSet
     extra = 1
     fields = ["person", "role", "post", "note"]
     autocomplete_fields = ["person", "post"]
@@ -248,7 +359,7 @@ class DelegationMemberInline(admin.TabularInline):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(admin.ModelAdmin):
+class DelegationAdmin(RecordAdmin):
     list_display = ["party", "talk", "role", "count_note"]
     list_filter = ["role", "talk"]
     search_fields = ["party__name", "party__aliases__name", "talk__name"]
@@ -257,7 +368,7 @@ class DelegationAdmin(admin.ModelAdmin):
 
 
 @admin.register(DelegationMember)
-class DelegationMemberAdmin(admin.ModelAdmin):
+class DelegationMemberAdmin(RecordAdmin):
     list_display = ["person", "role", "delegation"]
     list_filter = ["role"]
     search_fields = ["person__name", "person__aliases__name", "delegation__party__name"]
@@ -266,7 +377,7 @@ class DelegationMemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(admin.ModelAdmin):
+class PositionAdmin(RecordAdmin):
     list_display = ["party", "topic", "stance", "summary", "talk"]
     list_filter = ["stance", "topic", "party", "talk"]
     search_fields = ["summary", "quote", "party__name", "party__aliases__name", "speaker__name"]
@@ -275,7 +386,7 @@ class PositionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(RecordAdmin):
     list_display = ["subject", "statement"]
     search_fields = ["statement", "subject__name", "subject__aliases__name"]
     autocomplete_fields = ["subject", "held_by", "conflicts_with"]

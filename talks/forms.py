@@ -23,7 +23,7 @@ from functools import cached_property
 from django import forms
 from django.http import QueryDict
 
-from .models import Party, Process, Talk, Topic
+from .models import Party, Position, Process, Talk, Topic
 from .timeline import Entry
 
 MAX_TEXT = 200
@@ -56,6 +56,11 @@ def slug_choice(queryset, label: str) -> forms.ModelChoiceField:
         empty_label=f"Any {label.lower()}",
         error_messages={"invalid_choice": f"there is no {label.lower()} “%(value)s”"},
     )
+
+
+def stated_at(talk: Talk):
+    """The positions readers see at a talk."""
+    return Position.objects.published().filter(talk=talk)
 
 
 def narrow_choice(field: forms.ModelChoiceField, queryset, message: str) -> None:
@@ -153,9 +158,9 @@ class TimelineFilter(FilterForm):
     # In the order the summary reads: "Showing 2 opening sessions that are held at the Astana talks…"
     kind = forms.ChoiceField(required=False, label="Kind", choices=[("", "Any kind"), *Entry.KINDS.items()])
     status = forms.ChoiceField(required=False, label="Status", choices=[("", "Any status"), *Entry.STATUSES])
-    talk = slug_choice(Talk.objects.all(), "Talk")
-    party = slug_choice(Party.objects.all(), "Party")
-    topic = slug_choice(Topic.objects.all(), "Topic")
+    talk = slug_choice(Talk.objects.published(), "Talk")
+    party = slug_choice(Party.objects.published(), "Party")
+    topic = slug_choice(Topic.objects.published(), "Topic")
     start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
     q = forms.CharField(required=False, label="Text", max_length=MAX_TEXT, strip=True)
@@ -237,8 +242,8 @@ class TalkFilter(FilterForm):
     status = forms.ChoiceField(required=False, label="Status", choices=[("", "Any status"), *Talk.Status.choices])
     year = forms.IntegerField(required=False, label="Year", min_value=1900, max_value=2100)
     place = forms.CharField(required=False, label="Place", max_length=MAX_TEXT)
-    party = slug_choice(Party.objects.all(), "Party")
-    process = slug_choice(Process.objects.all(), "Process")
+    party = slug_choice(Party.objects.published(), "Party")
+    process = slug_choice(Process.objects.published(), "Process")
 
     noun = ("talk", "talks")
 
@@ -290,8 +295,8 @@ class TalkFilter(FilterForm):
 
 
 class PositionFilter(FilterForm):
-    topic = slug_choice(Topic.objects.all(), "Topic")
-    party = slug_choice(Party.objects.all(), "Party")
+    topic = slug_choice(Topic.objects.published(), "Topic")
+    party = slug_choice(Party.objects.published(), "Party")
 
     noun = ("position", "positions")
 
@@ -300,12 +305,12 @@ class PositionFilter(FilterForm):
         # empty matrix and a party that stated nothing here is reported.
         narrow_choice(
             self.fields["topic"],
-            Topic.objects.filter(positions__talk=talk).distinct(),
+            Topic.objects.published().filter(positions__in=stated_at(talk)).distinct(),
             "no position on “%(value)s” is recorded at these talks",
         )
         narrow_choice(
             self.fields["party"],
-            Party.objects.filter(positions__talk=talk).distinct(),
+            Party.objects.published().filter(positions__in=stated_at(talk)).distinct(),
             "no position of “%(value)s” is recorded at these talks",
         )
 
@@ -323,11 +328,11 @@ class PositionFilter(FilterForm):
 
 
 class CompareForm(FilterForm):
-    a = slug_choice(Party.objects.all(), "First party")
-    b = slug_choice(Party.objects.all(), "Second party")
+    a = slug_choice(Party.objects.published(), "First party")
+    b = slug_choice(Party.objects.published(), "Second party")
 
     def narrow(self, talk: Talk) -> None:
-        stated = Party.objects.filter(positions__talk=talk).distinct()
+        stated = Party.objects.published().filter(positions__in=stated_at(talk)).distinct()
         for name in ("a", "b"):
             narrow_choice(self.fields[name], stated, "“%(value)s” stated no position at these talks")
 

@@ -20,8 +20,11 @@ from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError, DeserializedObject
 from django.db import DatabaseError, connections, transaction
 from django.db.models import Model
+from django.utils import timezone
+from simple_history.exceptions import NotHistoricalModelError
+from simple_history.utils import get_history_manager_for_model, get_m2m_field_name
 
-from .models import FixtureLoad
+from .models import Citation, FixtureLoad
 
 
 class FixtureError(Exception):
@@ -95,6 +98,7 @@ def load_fixtures(paths: list[Path], using: str = "default") -> LoadReport:
             _check(item, using)
         _check_database_constraints(pending, using)
         _reset_sequences({type(item.obj) for item in pending}, using)
+        _record_history(pending, using)
         for name, digest in ledger:
             FixtureLoad.objects.using(using).update_or_create(name=name, defaults={"sha256": digest})
         report.added = len(pending)
@@ -147,11 +151,16 @@ def _first_line(error: Exception) -> str:
 
 
 def _save(item: Pending, using: str) -> None:
+    # The history gets one entry a record, with its many-to-many values, once
+    # all are saved (_record_history), not one for each value set here.
+    item.obj.skip_history_when_saving = True
     try:
         with transaction.atomic(using=using):
             item.deserialized.save(using=using)
     except (DatabaseError, ValueError, TypeError) as error:
         raise FixtureError(item.path, f"cannot be saved: {_first_line(error)}", item.record) from error
+    finally:
+        del item.obj.skip_history_when_saving
 
 
 def _check(item: Pending, using: str) -> None:
@@ -174,6 +183,9 @@ def _check(item: Pending, using: str) -> None:
         obj.full_clean(validate_unique=False)
     except ValidationError as error:
         raise FixtureError(item.path, _validation_message(error), item.record) from error
+    if isinstance(obj, Citation) and obj.source_id:
+        # Where clean() found the excerpt: kept so that it can be marked in its source.
+        Citation.objects.using(using).filter(pk=obj.pk).update(start=obj.start, end=obj.end)
     generic = getattr(obj, "content_type_id", None) and getattr(obj, "object_id", None)
     if generic:
         target = obj.content_type.model_class()
@@ -206,6 +218,42 @@ def _check_database_constraints(pending: list[Pending], using: str) -> None:
             connection.check_constraints(table_names=tables)
         except DatabaseError as error:
             raise FixtureError(Path("fixtures"), f"a reference does not resolve: {_first_line(error)}") from error
+
+
+def _record_history(pending: list[Pending], using: str) -> None:
+    """The loaded records' first entries in their history, which a load
+    (saving raw, as loaddata does) would otherwise leave out."""
+    by_model: dict[type[Model], list[Pending]] = {}
+    for item in pending:
+        by_model.setdefault(type(item.obj), []).append(item)
+    for model, items in by_model.items():
+        try:
+            history = get_history_manager_for_model(model)
+        except NotHistoricalModelError:
+            continue
+        now = timezone.now()
+        rows = [
+            history.model(
+                history_date=now,
+                history_type="+",
+                history_change_reason=f"loaded from {item.path.name}",
+                **{field.attname: getattr(item.obj, field.attname) for field in history.model.tracked_fields},
+            )
+            for item in items
+        ]
+        history.model.objects.using(using).bulk_create(rows)
+        for m2m in history.model._history_m2m_fields:
+            through, source_name = m2m.remote_field.through, get_m2m_field_name(m2m)
+            m2m_history = getattr(history.model, m2m.name).model
+            links = through.objects.using(using).filter(**{f"{source_name}__in": [row.id for row in rows]})
+            rows_by_id = {row.id: row for row in rows}
+            m2m_history.objects.using(using).bulk_create(
+                m2m_history(
+                    history=rows_by_id[getattr(link, f"{source_name}_id")],
+                    **{f.name: getattr(link, f.name) for f in through._meta.fields},
+                )
+                for link in links
+            )
 
 
 def _reset_sequences(models: set[type[Model]], using: str) -> None:

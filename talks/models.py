@@ -4,20 +4,23 @@ what each side said it wanted; and, on every fact, the passage of the source
 it comes from."""
 
 from collections.abc import Iterable
+from difflib import SequenceMatcher
 
+from django.apps import apps
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.functional import cached_property
+from simple_history.models import HistoricalRecords
 
 from .dates import PartialDate, precision_field, qualifier_field, truncate
-from .text import find_excerpt, fold
+from .text import find_excerpt, fold, where_it_differs
 
 
 def end_not_before_start(prefix: str = "") -> models.CheckConstraint:
@@ -30,6 +33,24 @@ def end_not_before_start(prefix: str = "") -> models.CheckConstraint:
 
 
 class CitedQuerySet(models.QuerySet):
+    def sourced(self) -> Exists:
+        """Whether a record has a citation (a passage, or an editor's note)."""
+        meta = self.model._meta
+        return Exists(
+            Citation.objects.filter(
+                content_type__app_label=meta.app_label, content_type__model=meta.model_name, object_id=OuterRef("pk")
+            )
+        )
+
+    def published(self):
+        """What readers may see: the records that have a citation. A record
+        with neither a passage nor an editor's note is a draft, seen only in
+        the admin (under "Needs a source")."""
+        return self.filter(self.sourced())
+
+    def drafts(self):
+        return self.filter(~self.sourced())
+
     def cited(self):
         """With each record's citations and their sources: every page that
         shows a fact shows where it comes from."""
@@ -42,6 +63,9 @@ class Cited(models.Model):
     citations = GenericRelation("talks.Citation")
 
     objects = CitedQuerySet.as_manager()
+    # Every change kept, with who made it and when; the many-to-many fields a
+    # kind of fact names in _history_m2m_fields are kept with it.
+    history = HistoricalRecords(inherit=True)
 
     class Meta:
         abstract = True
@@ -126,6 +150,8 @@ class Source(models.Model):
         help_text="What a reader should know about this source, e.g. that it gives no date or publisher.",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["title"]
 
@@ -143,32 +169,62 @@ class Source(models.Model):
         """Whether the excerpt is a passage of the text (see find_excerpt)."""
         return find_excerpt(self.text, excerpt) is not None
 
+    def clean(self):
+        super().clean()
+        stored = Source.objects.filter(pk=self.pk).values_list("text", flat=True).first() if self.pk else None
+        if stored is None or stored == self.text:
+            return
+        orphaned = [c for c in self.citations.all() if find_excerpt(self.text, c.excerpt) is None]
+        if orphaned:
+            listed = "; ".join(f"“{c.excerpt[:80]}” ({c.fact_label()})" for c in orphaned[:10])
+            more = f" and {len(orphaned) - 10} more" if len(orphaned) > 10 else ""
+            raise ValidationError(
+                {
+                    "text": (
+                        f"This change would leave {len(orphaned)} citation(s) quoting words the text no longer has: "
+                        f"{listed}{more}. Keep those passages, or change or delete the citations first."
+                    )
+                }
+            )
+
+    def anchor_citations(self) -> None:
+        """Find each citation's passage again in the text as it now stands
+        (a change elsewhere in the text moves it), in the text's own characters."""
+        for citation in self.citations.all():
+            if span := find_excerpt(self.text, citation.excerpt):
+                excerpt = self.text[span[0] : span[1]]
+                if (citation.start, citation.end, citation.excerpt) != (*span, excerpt):
+                    Citation.objects.filter(pk=citation.pk).update(start=span[0], end=span[1], excerpt=excerpt)
+
 
 class CitationQuerySet(models.QuerySet):
     def with_facts(self):
         """With the fact each citation supports, and what each kind of fact
-        needs for its name and address, in a fixed number of queries."""
-        return self.select_related("content_type", "source").prefetch_related(
-            GenericPrefetch(
-                "fact",
-                [
-                    Alias.objects.prefetch_related("named"),
-                    Claim.objects.select_related("subject"),
-                    Delegation.objects.select_related("party", "talk"),
-                    DelegationMember.objects.select_related("person", "delegation__party", "delegation__talk"),
-                    Milestone.objects.all(),
-                    Party.objects.all(),
-                    PartyMembership.objects.select_related("member", "organisation"),
-                    Person.objects.all(),
-                    Position.objects.select_related("party", "topic", "talk"),
-                    Post.objects.select_related("person", "organisation"),
-                    Process.objects.all(),
-                    Session.objects.select_related("talk"),
-                    Talk.objects.all(),
-                    Topic.objects.all(),
-                ],
-            )
-        )
+        needs for its name and address, in a fixed number of queries. (A fact
+        a citation supports is never a draft: it has that citation.)"""
+        querysets = [
+            Alias.objects.prefetch_related("named"),
+            Claim.objects.select_related("subject"),
+            Delegation.objects.select_related("party", "talk"),
+            DelegationMember.objects.select_related("person", "delegation__party", "delegation__talk"),
+            Milestone.objects.all(),
+            Party.objects.all(),
+            PartyMembership.objects.select_related("member", "organisation"),
+            Person.objects.all(),
+            Position.objects.select_related("party", "topic", "talk"),
+            Post.objects.select_related("person", "organisation"),
+            Process.objects.all(),
+            Session.objects.select_related("talk"),
+            Talk.objects.all(),
+            Topic.objects.all(),
+        ]
+        return self.select_related("content_type", "source").prefetch_related(GenericPrefetch("fact", querysets))
+
+
+def cited_kinds() -> Q:
+    """The content types of the records that carry citations."""
+    kinds = [model for model in apps.get_app_config("talks").get_models() if issubclass(model, Cited)]
+    return Q(app_label="talks", model__in=[model._meta.model_name for model in kinds])
 
 
 class Citation(models.Model):
@@ -176,7 +232,9 @@ class Citation(models.Model):
     fact that does not come from a stored source, to an editor's note saying
     where it does come from."""
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, limit_choices_to=cited_kinds, verbose_name="kind of record"
+    )
     object_id = models.PositiveBigIntegerField()
     fact = GenericForeignKey("content_type", "object_id")
     source = models.ForeignKey(
@@ -201,8 +259,13 @@ class Citation(models.Model):
         blank=True,
         help_text="Shown to readers. Required when there is no source: say where the fact comes from.",
     )
+    # Where the excerpt stands in the source's text, so that it can be marked
+    # there; kept by clean() and by Source.anchor_citations().
+    start = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    end = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     objects = CitationQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["content_type", "object_id", "pk"]
@@ -245,8 +308,15 @@ class Citation(models.Model):
         labels = dict(model.citable_fields()) if model and issubclass(model, Cited) else {}
         return "; ".join(labels.get(name, name.replace("_", " ")) for name in self.about)
 
+    def fact_label(self) -> str:
+        """The cited fact as an editor would name it: "talk “Astana talks…”"."""
+        model = self.fact_model
+        fact = self.fact if model else None
+        return f"{model._meta.verbose_name} “{fact}”" if fact else "a record that is gone"
+
     def clean(self):
         super().clean()
+        self.validate_fact()
         self.validate_about()
         if self.source_id is None:
             if self.excerpt.strip():
@@ -257,10 +327,27 @@ class Citation(models.Model):
                 )
         elif not self.excerpt.strip():
             raise ValidationError({"excerpt": "Copy the passage of the source that supports this fact."})
-        elif not self.source.contains(self.excerpt):
+        elif (span := find_excerpt(self.source.text, self.excerpt)) is None:
+            differs = where_it_differs(self.source.text, self.excerpt)
             raise ValidationError(
-                {"excerpt": f"This excerpt does not occur in the text of “{self.source}”. Copy it word for word."}
+                {"excerpt": f"This excerpt does not occur in the text of “{self.source}”: {differs}. Copy it again."}
             )
+        else:
+            # Stored as the source has it, whatever quotes and spaces the copy had.
+            self.start, self.end = span
+            self.excerpt = self.source.text[self.start : self.end]
+
+    def validate_fact(self):
+        """A citation is on a fact that exists, of a kind that carries citations."""
+        if self.content_type_id is None or self.object_id is None:
+            return
+        model = self.fact_model
+        if model is None or not issubclass(model, Cited):
+            raise ValidationError({"content_type": "Choose a kind of record of the talks that carries citations."})
+        if not model._base_manager.filter(pk=self.object_id).exists():
+            kind = model._meta.verbose_name
+            message = f"There is no {kind} with the id {self.object_id}: choose one that exists."
+            raise ValidationError({"object_id": message})
 
     def validate_about(self):
         if not isinstance(self.about, list) or not all(isinstance(name, str) for name in self.about):
@@ -321,11 +408,41 @@ class Alias(Cited):
         return f"{self.named.get_absolute_url()}#alias-{self.pk}" if self.named else ""
 
 
+class NamedQuerySet(CitedQuerySet):
+    def resembling(self, name: str, exclude: int | None = None) -> "NamedQuerySet":
+        """Records whose name, or one of whose other names, is the given one
+        once folded, contains it or is contained in it, or is close to it
+        (a typo, a letter doubled): what an editor must see before adding
+        what may be a record already here."""
+        key = fold(name)
+        if not key:
+            return self.none()
+        kind = ContentType.objects.get_for_model(self.model)
+        names = [
+            *self.values_list("pk", "folded"),
+            *Alias.objects.filter(content_type=kind).values_list("object_id", "folded"),
+        ]
+        close = {
+            pk
+            for pk, other in names
+            if pk != exclude
+            and other
+            and (
+                other == key
+                or (min(len(key), len(other)) >= 5 and (key in other or other in key))
+                or SequenceMatcher(None, key, other).ratio() >= 0.85
+            )
+        }
+        return self.filter(pk__in=close)
+
+
 class Named(Cited):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     aliases = GenericRelation(Alias)
     folded = models.CharField(max_length=200, editable=False, db_index=True)
+
+    objects = NamedQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -460,19 +577,21 @@ class Process(Cited):
         return reverse("talk_list") + f"?process={self.slug}"
 
 
-class TalkQuerySet(CitedQuerySet):
+class TalkQuerySet(NamedQuerySet):
     def for_cards(self):
-        """What a talk's card and the talks filter read: place, dates, status,
-        process, other names and every party involved."""
+        """The published talks, with what a talk's card and the talks filter
+        read: place, dates, status, process, other names and every party
+        involved (drafts left out, as everywhere a reader looks)."""
         return (
-            self.cited()
+            self.published()
+            .cited()
             .select_related("process")
             .prefetch_related(
-                "convened_by",
-                "hosted_by",
-                "mediated_by",
-                "delegations__party",
-                Prefetch("aliases", queryset=Alias.objects.cited()),
+                Prefetch("convened_by", queryset=Party.objects.published()),
+                Prefetch("hosted_by", queryset=Party.objects.published()),
+                Prefetch("mediated_by", queryset=Party.objects.published()),
+                Prefetch("delegations", queryset=Delegation.objects.published().select_related("party")),
+                Prefetch("aliases", queryset=Alias.objects.published().cited()),
             )
         )
 
@@ -510,6 +629,7 @@ class Talk(StartEnd):
     )
 
     objects = TalkQuerySet.as_manager()
+    _history_m2m_fields = ["convened_by", "hosted_by", "mediated_by"]
 
     class Meta(StartEnd.Meta):
         ordering = ["start_date", "name", "pk"]
@@ -569,6 +689,8 @@ class Session(StartEnd):
     parties = models.ManyToManyField(Party, related_name="sessions", blank=True, help_text="Who was present.")
     people = models.ManyToManyField(Person, related_name="sessions", blank=True, help_text="Who spoke or presided.")
 
+    _history_m2m_fields = ["parties", "people"]
+
     class Meta(StartEnd.Meta):
         ordering = ["talk", "sequence"]
         constraints = [
@@ -615,6 +737,8 @@ class Milestone(Cited):
     topics = models.ManyToManyField(Topic, related_name="milestones", blank=True)
     description = models.TextField(blank=True)
 
+    _history_m2m_fields = ["parties", "topics"]
+
     class Meta:
         ordering = ["date", "title", "pk"]
 
@@ -636,18 +760,22 @@ class Milestone(Cited):
 
 class DelegationQuerySet(CitedQuerySet):
     def at_the_table(self):
-        """Each delegation with its party, component groups and members, the
-        post each member sat in, and the citations of all of them."""
+        """Each published delegation with its party, component groups and
+        members, the post each member sat in, and the citations of all of them."""
         return (
-            self.cited()
+            self.published()
+            .cited()
             .select_related("party", "talk")
             .prefetch_related(
-                Prefetch("components", queryset=Party.objects.cited()),
+                Prefetch("components", queryset=Party.objects.published().cited()),
                 Prefetch(
                     "members",
-                    queryset=DelegationMember.objects.cited()
+                    queryset=DelegationMember.objects.published()
+                    .cited()
                     .select_related("person")
-                    .prefetch_related(Prefetch("post", queryset=Post.objects.cited().select_related("organisation"))),
+                    .prefetch_related(
+                        Prefetch("post", queryset=Post.objects.published().cited().select_related("organisation"))
+                    ),
                 ),
             )
         )
@@ -677,6 +805,7 @@ class Delegation(Cited):
     description = models.TextField(blank=True)
 
     objects = DelegationQuerySet.as_manager()
+    _history_m2m_fields = ["components"]
 
     class Meta:
         ordering = ["talk", "role", "party__name"]
@@ -693,6 +822,13 @@ class Delegation(Cited):
 
     def get_absolute_url(self):
         return reverse("delegations", args=[self.talk.slug]) + f"#delegation-{self.party.slug}"
+
+    def parties_at_the_table(self) -> dict[int, "Party"]:
+        """The party this delegation sat for, the groups that sat with it, and
+        their members, by key."""
+        parties = [self.party, *(self.components.all() if self.pk else [])]
+        members = Party.objects.filter(memberships__organisation__in=parties)
+        return {party.pk: party for party in [*parties, *members]}
 
 
 class DelegationMember(Cited):
@@ -742,12 +878,39 @@ class DelegationMember(Cited):
         super().clean()
         if self.post_id and self.person_id and self.post.person_id != self.person_id:
             raise ValidationError({"post": "Choose a post held by this person."})
+        if self.delegation_id and self.person_id:
+            self.validate_party()
+
+    def validate_party(self):
+        """A member sits for the delegation's party: a post they hold, if the
+        record gives them any at a party, is at it, at one of the groups that
+        sat with it, or at a member of those."""
+        delegation, person = self.delegation, self.person
+        at_the_table = delegation.parties_at_the_table()
+        names = ", ".join(party.name for party in at_the_table.values())
+        if self.post_id and self.post.organisation_id and self.post.organisation_id not in at_the_table:
+            raise ValidationError(
+                {
+                    "post": f"This post is at {self.post.organisation}, which is not one of the parties this "
+                    f"delegation sat for ({names}). Choose a post at one of them, or none."
+                }
+            )
+        held = {post.organisation_id: post.organisation for post in person.posts.all() if post.organisation_id}
+        if held and not held.keys() & at_the_table.keys():
+            elsewhere = ", ".join(sorted(party.name for party in held.values()))
+            raise ValidationError(
+                {
+                    "person": f"{person} holds posts only at {elsewhere}, none at the parties this delegation sat "
+                    f"for ({names}). Choose a member of the delegation's party, or first record the post that "
+                    f"makes {person} one, on the person's page."
+                }
+            )
 
 
 class PositionQuerySet(CitedQuerySet):
     def for_matrix(self):
-        """What a position's cell in the topic x party matrix shows."""
-        return self.cited().select_related("talk", "party", "topic", "speaker", "session")
+        """The published positions, with what a cell of the topic x party matrix shows."""
+        return self.published().cited().select_related("talk", "party", "topic", "speaker", "session")
 
 
 class Position(Cited):
@@ -808,6 +971,8 @@ class Claim(Cited):
     conflicts_with = models.ManyToManyField(
         "self", blank=True, help_text="Claims that sources make instead of this one."
     )
+
+    _history_m2m_fields = ["held_by", "conflicts_with"]
 
     class Meta:
         ordering = ["subject__name", "statement", "pk"]

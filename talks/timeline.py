@@ -4,8 +4,10 @@ one list of dated entries."""
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import Prefetch
+
 from .dates import DatePrecision, DateQualifier, PartialDate
-from .models import Citation, Cited, Milestone, Party, Session, Talk, Topic
+from .models import Citation, Cited, Delegation, Milestone, Party, Person, Position, Session, Talk, Topic
 from .text import fold
 
 
@@ -112,11 +114,34 @@ def _status(talk_status: str) -> str:
 def entries(talk: Talk | None = None) -> list[Entry]:
     """Every entry of the timeline (or of one talk's), in date order, in a
     fixed number of queries whatever the amount of data."""
-    talks = Talk.objects.cited().prefetch_related(
-        "convened_by", "hosted_by", "mediated_by", "delegations__party", "positions__topic"
+    parties, topics = Party.objects.published(), Topic.objects.published()
+    talks = (
+        Talk.objects.published()
+        .cited()
+        .prefetch_related(
+            Prefetch("convened_by", queryset=parties),
+            Prefetch("hosted_by", queryset=parties),
+            Prefetch("mediated_by", queryset=parties),
+            Prefetch("delegations", queryset=Delegation.objects.published().select_related("party")),
+            Prefetch("positions", queryset=Position.objects.published().select_related("topic")),
+        )
     )
-    sessions = Session.objects.cited().select_related("talk").prefetch_related("parties", "people", "positions__topic")
-    milestones = Milestone.objects.cited().select_related("talk").prefetch_related("parties", "topics")
+    sessions = (
+        Session.objects.published()
+        .cited()
+        .select_related("talk")
+        .prefetch_related(
+            Prefetch("parties", queryset=parties),
+            Prefetch("people", queryset=Person.objects.published()),
+            Prefetch("positions", queryset=Position.objects.published().select_related("topic")),
+        )
+    )
+    milestones = (
+        Milestone.objects.published()
+        .cited()
+        .select_related("talk")
+        .prefetch_related(Prefetch("parties", queryset=parties), Prefetch("topics", queryset=topics))
+    )
     if talk is not None:
         talks, sessions, milestones = talks.filter(pk=talk.pk), sessions.filter(talk=talk), milestones.filter(talk=talk)
 

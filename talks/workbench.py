@@ -26,7 +26,10 @@ class ParleyAdminSite(admin.AdminSite):
         return [path("record-health/", self.admin_view(record_health), name="record_health"), *super().get_urls()]
 
     def index(self, request, extra_context=None):
-        return super().index(request, (extra_context or {}) | {"problem_count": len(problems())})
+        found = problems()
+        drafts = sum(1 for problem in found if problem.kind == "unsourced")
+        context = {"problem_count": len(found), "draft_count": drafts}
+        return super().index(request, (extra_context or {}) | context)
 
 
 def admin_url(record) -> str:
@@ -37,13 +40,17 @@ def admin_url(record) -> str:
 
 
 def record_health(request: HttpRequest) -> HttpResponse:
-    found = problems()
+    """Every problem, or with ?kind=unsourced the queue of drafts: the facts
+    that need a source before readers may see them."""
+    kind = request.GET.get("kind")
+    kinds = {kind: KINDS[kind]} if kind in KINDS else KINDS
+    found = [problem for problem in problems() if problem.kind in kinds]
     groups = [
-        (heading, [(problem, admin_url(problem.record)) for problem in found if problem.kind == kind])
-        for kind, heading in KINDS.items()
+        (heading, [(problem, admin_url(problem.record)) for problem in found if problem.kind == name])
+        for name, heading in kinds.items()
     ]
     context = admin.site.each_context(request) | {
-        "title": "Record health",
+        "title": "Needs a source" if kind == "unsourced" else "Record health",
         "groups": [(heading, items) for heading, items in groups if items],
         "count": len(found),
     }

@@ -3,11 +3,22 @@ import re
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from talks.models import Citation, Delegation, FixtureLoad, Position, Session, Talk
+from talks.models import Citation, Delegation, DelegationMember, FixtureLoad, Person, Position, Post, Session, Talk
 
-from .builders import make_delegation, make_editor, make_party, make_topic
+from .builders import (
+    SOURCE_TEXT,
+    cite,
+    make_delegation,
+    make_editor,
+    make_party,
+    make_person,
+    make_source,
+    make_talk,
+    make_topic,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -161,13 +172,18 @@ def test_impossible_date_shows_an_error_and_saves_nothing(editor_client):
     assert not Talk.objects.exists()
 
 
+def record_models() -> list:
+    """The talks app's models, without the history's (which the admin shows on each record's history page)."""
+    return [model for model in apps.get_app_config("talks").get_models() if not hasattr(model, "instance_type")]
+
+
 def test_every_record_type_is_in_the_admin():
     registered = set(admin.site._registry)
-    assert set(apps.get_app_config("talks").get_models()) <= registered
+    assert set(record_models()) <= registered
 
 
 def test_editor_can_open_every_list_and_add_page_of_the_record(editor_client, seeded):
-    for model in apps.get_app_config("talks").get_models():
+    for model in record_models():
         if model is FixtureLoad:
             continue
         name = model._meta.model_name
@@ -246,6 +262,7 @@ def test_editors_see_the_records_health_from_the_admin_index_with_each_problem_l
     talk = Talk.objects.create(name="Talks nobody cited", slug="uncited", status="planned")
     index = editor_client.get(reverse("admin:index")).content.decode()
     assert "1 problem to mend" in index
+    assert "1 draft:" in index
     page = editor_client.get(reverse("admin:record_health")).content.decode()
     assert "Facts with neither a citation nor an editor&#x27;s note (1)" in page
     assert f'href="{reverse("admin:talks_talk_change", args=[talk.pk])}"' in page
@@ -256,3 +273,177 @@ def test_the_records_health_is_for_staff_only(client, seeded):
     response = client.get(reverse("admin:record_health"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+# Errors, not crashes: each rule the database keeps is checked on the form first.
+
+
+def delegation_form(delegation, members: list[dict]) -> dict:
+    data = {"talk": delegation.talk.pk, "party": delegation.party.pk, "role": delegation.role, "count_note": ""}
+    return data | formset("members", members) | formset(CITATIONS, [])
+
+
+def test_two_heads_of_one_delegation_show_an_error_and_save_nothing(editor_client):
+    delegation = make_delegation()
+    first, second = make_person(name="First Envoy"), make_person(name="Second Envoy")
+    rows = [{"person": person.pk, "role": "head", "post": "", "note": ""} for person in (first, second)]
+    response = editor_client.post(
+        reverse("admin:talks_delegation_change", args=[delegation.pk]), delegation_form(delegation, rows)
+    )
+    assert_form_error(response, "A delegation has one head, and First Envoy and Second Envoy are both marked head.")
+    assert not DelegationMember.objects.exists()
+
+
+def test_a_head_who_holds_posts_only_at_another_party_shows_an_error(editor_client):
+    government, un = make_party(name="Syrian Government"), make_party(name="United Nations")
+    official = make_person(name="Bashar Jaafari")
+    Post.objects.create(person=official, organisation=government, title="Permanent Representative")
+    delegation = make_delegation(party=un)
+    row = {"person": official.pk, "role": "head", "post": "", "note": ""}
+    response = editor_client.post(
+        reverse("admin:talks_delegation_change", args=[delegation.pk]), delegation_form(delegation, [row])
+    )
+    assert_form_error(response, "Bashar Jaafari holds posts only at Syrian Government, none at the parties")
+    assert not DelegationMember.objects.exists()
+
+
+def test_a_member_of_a_component_group_may_sit_for_the_delegation(editor_client):
+    opposition, committee = make_party(name="Opposition"), make_party(name="Negotiations Committee")
+    negotiator = make_person(name="Chief Negotiator")
+    post = Post.objects.create(person=negotiator, organisation=committee, title="Chief negotiator")
+    delegation = make_delegation(party=opposition)
+    delegation.components.add(committee)
+    row = {"person": negotiator.pk, "role": "head", "post": post.pk, "note": ""}
+    data = delegation_form(delegation, [row]) | {"components": [committee.pk]}
+    response = editor_client.post(reverse("admin:talks_delegation_change", args=[delegation.pk]), data)
+    assert response.status_code == 302
+    assert delegation.members.get().person == negotiator
+
+
+def test_the_citation_admin_offers_only_kinds_of_record_that_carry_citations(editor_client):
+    html = editor_client.get(reverse("admin:talks_citation_add")).content.decode()
+    kinds = html.split('name="content_type"', 1)[1].split("</select>", 1)[0]
+    assert ">Talks | talk<" in kinds
+    assert "| user<" not in kinds
+    assert "| permission<" not in kinds
+
+
+def test_a_citation_of_a_record_that_does_not_exist_shows_an_error(editor_client):
+    kind = ContentType.objects.get_for_model(Talk)
+    data = {"content_type": kind.pk, "object_id": "4242", "source": "", "excerpt": "", "note": "Public record."}
+    response = editor_client.post(reverse("admin:talks_citation_add"), data)
+    assert_form_error(response, "There is no talk with the id 4242: choose one that exists.")
+    assert not Citation.objects.exists()
+
+
+def test_an_excerpt_copied_with_curly_quotes_is_stored_as_its_source_writes_it(editor_client):
+    source = make_source(text="The government hasn't committed until now, the spokesman said.")
+    citation = {"source": source.pk, "excerpt": "government hasn\u2019t  committed", "about": [], "note": ""}
+    response = editor_client.post(reverse("admin:talks_talk_add"), talk_form() | inlines(citations=[citation]))
+    assert response.status_code == 302
+    stored = Citation.objects.get()
+    assert stored.excerpt == "government hasn't committed"
+    assert source.text[stored.start : stored.end] == stored.excerpt
+
+
+def test_an_excerpt_that_leaves_its_source_says_where(editor_client, source):
+    citation = {"source": source.pk, "excerpt": "The talks opened in Geneva on Monday", "about": [], "note": ""}
+    response = editor_client.post(reverse("admin:talks_talk_add"), talk_form() | inlines(citations=[citation]))
+    assert_form_error(response, "the first 4 words match the source, up to “The talks opened in”; then the excerpt")
+    assert not Talk.objects.exists()
+
+
+def source_form(source, text: str) -> dict:
+    data = {"title": source.title, "slug": source.slug, "text": text, "published_precision": "day"}
+    return data | {"author": "", "publisher": "", "url": "", "note": ""}
+
+
+def test_a_source_edit_that_would_orphan_a_citation_is_refused_naming_it(editor_client, source):
+    talk = make_talk(name="Astana talks")
+    cite(talk, source, "The talks opened in Astana")
+    response = editor_client.post(
+        reverse("admin:talks_source_change", args=[source.pk]), source_form(source, "Nothing of the kind happened.")
+    )
+    assert_form_error(response, "This change would leave 1 citation(s) quoting words the text no longer has")
+    assert "“The talks opened in Astana” (talk “Astana talks”)" in response.content.decode()
+    source.refresh_from_db()
+    assert source.text == SOURCE_TEXT
+
+
+def test_a_source_edit_that_keeps_the_passages_moves_their_marks_with_them(editor_client, source):
+    citation = cite(make_talk(), source, "The talks opened in Astana")
+    response = editor_client.post(
+        reverse("admin:talks_source_change", args=[source.pk]), source_form(source, "Preface. " + SOURCE_TEXT)
+    )
+    assert response.status_code == 302
+    citation.refresh_from_db()
+    source.refresh_from_db()
+    assert source.text[citation.start : citation.end] == "The talks opened in Astana"
+
+
+# History: who changed what, with a revert.
+
+
+def party_form(party, **changes) -> dict:
+    data = {"name": party.name, "slug": party.slug, "kind": party.kind, "description": party.description}
+    data |= formset(ALIASES, []) | formset("memberships", []) | formset(CITATIONS, [])
+    return data | changes
+
+
+def test_a_change_is_kept_in_the_records_history_with_who_and_what_and_can_be_reverted(editor_client, source):
+    party = make_party(name="Egypt", description="A state.")
+    cite(party, source, "The talks opened in Astana")
+    url = reverse("admin:talks_party_change", args=[party.pk])
+    assert editor_client.post(url, party_form(party, description="Edited by an editor.")).status_code == 302
+
+    history = editor_client.get(reverse("admin:talks_party_history", args=[party.pk])).content.decode()
+    assert "editor" in history
+    assert "A state." in history
+    assert "Edited by an editor." in history
+
+    before = party.history.order_by("history_date").first()
+    revert_url = reverse("admin:talks_party_simple_history", args=[party.pk, before.history_id])
+    assert editor_client.get(revert_url).status_code == 200
+    assert editor_client.post(revert_url, party_form(party, description="A state.")).status_code == 302
+    party.refresh_from_db()
+    assert party.description == "A state."
+    assert party.history.count() == 3
+
+
+def test_editors_may_read_the_history_but_not_write_it(editor_client):
+    from django.contrib.auth.models import Group
+
+    codenames = set(Group.objects.get(name="Editors").permissions.values_list("codename", flat=True))
+    assert "view_historicalparty" in codenames
+    assert not {"add_historicalparty", "change_historicalparty", "delete_historicalparty"} & codenames
+
+
+# Drafts and look-alikes.
+
+
+def test_saving_a_fact_without_a_source_says_it_is_a_draft(editor_client):
+    response = editor_client.post(reverse("admin:talks_talk_add"), talk_form() | inlines(), follow=True)
+    assert "so it is a draft: readers will not see it" in response.content.decode()
+    assert Talk.objects.get().slug == "astana"
+
+
+def test_adding_a_person_like_one_already_in_the_record_warns_until_the_editor_says_it_is_another(
+    editor_client, seeded
+):
+    data = {"name": "Bashar al-Jafari", "slug": "bashar-al-jafari", "description": ""}
+    data |= formset(ALIASES, []) | formset("posts", []) | formset(CITATIONS, [])
+    response = editor_client.post(reverse("admin:talks_person_add"), data)
+    assert_form_error(response, "A person like this is already in the record:")
+    assert "Bashar Jaafari</a>" in response.content.decode()
+    assert not Person.objects.filter(slug="bashar-al-jafari").exists()
+
+    response = editor_client.post(reverse("admin:talks_person_add"), data | {"not_a_duplicate": "on"})
+    assert response.status_code == 302
+    assert Person.objects.filter(slug="bashar-al-jafari").exists()
+
+
+def test_adding_talks_on_the_same_day_in_the_same_city_warns(editor_client, seeded):
+    data = talk_form(name="Syria talks in Kazakhstan", slug="syria-kz", end_qualifier="") | inlines()
+    response = editor_client.post(reverse("admin:talks_talk_add"), data)
+    assert_form_error(response, "A talk like this is already in the record:")
+    assert "Astana talks on Syria, January 2017</a>" in response.content.decode()

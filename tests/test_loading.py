@@ -121,7 +121,7 @@ BROKEN = [
     ),
     pytest.param(
         [SOURCE, PARTY, citation(object_id=999)],
-        "record 3 (talks.citation pk=900): refers to party pk=999, which does not exist",
+        "record 3 (talks.citation pk=900): object_id: There is no party with the id 999",
         id="citation of a missing fact",
     ),
     pytest.param(

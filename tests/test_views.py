@@ -705,3 +705,63 @@ def test_a_milestone_has_a_page_of_its_own_that_the_timeline_and_open_data_link_
     assert f'href="{url}"' in timeline_html
     exported = client.get("/timeline.json", {"kind": "ceasefire"}).json()["entries"]
     assert [entry["url"] for entry in exported] == [f"http://testserver{url}"]
+
+
+# Drafts: facts with neither a citation nor an editor's note, which readers never see.
+
+
+@pytest.fixture
+def drafts(seeded) -> dict:
+    astana = Talk.objects.get(slug="astana-2017-01")
+    party = make_party(name="Draftland", slug="draftland")
+    person = make_person(name="Drafty McDraft", slug="drafty")
+    talk = make_talk(name="Draft talks in Draftville", slug="draft-talks", city="Draftville")
+    session = Session.objects.create(talk=astana, title="Draft session", kind="plenary", sequence=50)
+    milestone = Milestone.objects.create(title="Draft accord", slug="draft-accord", kind="agreement")
+    topic = make_topic(name="drafting", slug="drafting")
+    Position.objects.create(talk=astana, party=party, topic=topic, stance="states", summary="Draft words")
+    astana.convened_by.add(party)
+    return {
+        "party": party,
+        "person": person,
+        "talk": talk,
+        "session": session,
+        "milestone": milestone,
+    }
+
+
+DRAFT_WORDS = [
+    "Draftland",
+    "Drafty McDraft",
+    "Draft talks in Draftville",
+    "Draft session",
+    "Draft accord",
+    "Draft words",
+]
+
+
+def test_drafts_appear_on_no_readers_page(client, drafts):
+    for page in PAGES:
+        text = client.get(page.path).content.decode()
+        assert [word for word in DRAFT_WORDS if word in text] == [], page.path
+    for url in ["/talks/astana-2017-01/", "/parties/", "/people/", "/timeline/?q=draft", "/talks/?place=Draftville"]:
+        text = client.get(url).content.decode()
+        assert [word for word in DRAFT_WORDS if word in text] == [], url
+
+
+def test_drafts_are_not_found_by_search_or_in_open_data_and_their_pages_are_not_found(client, drafts):
+    assert "Nothing matches" in text_of(client.get("/search/", {"q": "draft"}))
+    assert not [e for e in client.get("/timeline.json").json()["entries"] if "Draft" in e["title"]]
+    for url in ["/parties/draftland/", "/people/drafty/", "/talks/draft-talks/", "/milestones/draft-accord/"]:
+        assert client.get(url).status_code == 404, url
+
+
+def test_a_draft_is_not_offered_as_a_filter_and_is_reported_if_asked_for(client, drafts):
+    page = text_of(client.get("/timeline/", {"party": "draftland"}))
+    assert "The party filter “draftland” was ignored: there is no party “draftland”." in page
+
+
+def test_a_draft_becomes_visible_once_it_has_a_source(client, drafts):
+    Citation.objects.create(fact=drafts["party"], note="From the public record.")
+    assert client.get("/parties/draftland/").status_code == 200
+    assert "Draftland" in text_of(client.get("/parties/"))

@@ -2,18 +2,26 @@
 ceasefire, an announcement) at an address of its own, which the timeline's
 entries and the open data link to whatever the timeline's filters show."""
 
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from .. import timeline
-from ..models import Milestone
+from ..models import Milestone, Party, Topic
 
 
 @require_safe
 def milestone_detail(request: HttpRequest, slug: str) -> HttpResponse:
     milestone = get_object_or_404(
-        Milestone.objects.cited().select_related("talk").prefetch_related("parties", "topics"), slug=slug
+        Milestone.objects.published()
+        .cited()
+        .select_related("talk")
+        .prefetch_related(
+            Prefetch("parties", queryset=Party.objects.published()),
+            Prefetch("topics", queryset=Topic.objects.published()),
+        ),
+        slug=slug,
     )
     return render(
         request, "talks/milestone_detail.html", {"milestone": milestone, "entry": timeline.milestone_entry(milestone)}

@@ -14,29 +14,32 @@ from ..models import Alias, Claim, Delegation, DelegationMember, Party, PartyMem
 @require_safe
 def party_list(request: HttpRequest) -> HttpResponse:
     kinds = defaultdict(list)
-    for party in Party.objects.prefetch_related("aliases"):
+    for party in Party.objects.published().prefetch_related(Prefetch("aliases", queryset=Alias.objects.published())):
         kinds[party.get_kind_display()].append(party)
     return render(request, "talks/party_list.html", {"kinds": sorted(kinds.items())})
 
 
 @require_safe
 def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    party = get_object_or_404(
-        Party.objects.cited().prefetch_related(
-            Prefetch("aliases", queryset=Alias.objects.cited()),
-            Prefetch("memberships", queryset=PartyMembership.objects.cited().select_related("organisation")),
-            Prefetch("member_links", queryset=PartyMembership.objects.cited().select_related("member")),
-            Prefetch("delegations", queryset=Delegation.objects.cited().select_related("talk", "party")),
-            Prefetch("component_of", queryset=Delegation.objects.cited().select_related("talk", "party")),
-            Prefetch("positions", queryset=Position.objects.for_matrix()),
-            Prefetch(
-                "claims",
-                queryset=Claim.objects.cited().prefetch_related(
-                    "held_by", Prefetch("conflicts_with", queryset=Claim.objects.cited().select_related("subject"))
-                ),
-            ),
-            Prefetch("posts", queryset=Post.objects.cited().select_related("person")),
+    published = {
+        "aliases": Alias.objects.published().cited(),
+        "memberships": PartyMembership.objects.published().cited().select_related("organisation"),
+        "member_links": PartyMembership.objects.published().cited().select_related("member"),
+        "delegations": Delegation.objects.published().cited().select_related("talk", "party"),
+        "component_of": Delegation.objects.published().cited().select_related("talk", "party"),
+        "positions": Position.objects.for_matrix(),
+        "claims": Claim.objects.published()
+        .cited()
+        .prefetch_related(
+            Prefetch("held_by", queryset=Party.objects.published()),
+            Prefetch("conflicts_with", queryset=Claim.objects.published().cited().select_related("subject")),
         ),
+        "posts": Post.objects.published().cited().select_related("person"),
+    }
+    party = get_object_or_404(
+        Party.objects.published()
+        .cited()
+        .prefetch_related(*(Prefetch(name, queryset=queryset) for name, queryset in published.items())),
         slug=slug,
     )
     return render(request, "talks/party_detail.html", {"party": party})
@@ -44,25 +47,27 @@ def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def person_list(request: HttpRequest) -> HttpResponse:
-    people = Person.objects.prefetch_related(Prefetch("posts", queryset=Post.objects.select_related("organisation")))
+    people = Person.objects.published().prefetch_related(
+        Prefetch("posts", queryset=Post.objects.published().select_related("organisation"))
+    )
     return render(request, "talks/person_list.html", {"people": people})
 
 
 @require_safe
 def person_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    published = {
+        "aliases": Alias.objects.published().cited(),
+        "posts": Post.objects.published().cited().select_related("organisation"),
+        "delegation_seats": DelegationMember.objects.published()
+        .cited()
+        .select_related("delegation__talk", "delegation__party", "post__organisation"),
+        "positions": Position.objects.for_matrix(),
+        "sessions": Session.objects.published().select_related("talk"),
+    }
     person = get_object_or_404(
-        Person.objects.cited().prefetch_related(
-            Prefetch("aliases", queryset=Alias.objects.cited()),
-            Prefetch("posts", queryset=Post.objects.cited().select_related("organisation")),
-            Prefetch(
-                "delegation_seats",
-                queryset=DelegationMember.objects.cited().select_related(
-                    "delegation__talk", "delegation__party", "post__organisation"
-                ),
-            ),
-            Prefetch("positions", queryset=Position.objects.for_matrix()),
-            Prefetch("sessions", queryset=Session.objects.select_related("talk")),
-        ),
+        Person.objects.published()
+        .cited()
+        .prefetch_related(*(Prefetch(name, queryset=queryset) for name, queryset in published.items())),
         slug=slug,
     )
     return render(request, "talks/person_detail.html", {"person": person})

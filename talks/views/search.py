@@ -1,13 +1,13 @@
 """Search across the record by any stored spelling of a name, case- and
 accent-insensitive, and by words of summaries, quotes and source texts."""
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from ..forms import SearchForm
-from ..models import Party, Person, Position, Session, Source, Talk
+from ..models import Alias, Party, Person, Position, Session, Source, Talk
 from ..text import fold
 
 
@@ -18,21 +18,24 @@ def search(request: HttpRequest) -> HttpResponse:
     groups = []
     if query:
         folded = fold(query)
+        aliases = Prefetch("aliases", queryset=Alias.objects.published())
         by_name = Q(name__icontains=query) | Q(folded__contains=folded) | Q(aliases__folded__contains=folded)
-        parties = Party.objects.filter(by_name).distinct().prefetch_related("aliases")
-        people = Person.objects.filter(by_name).distinct().prefetch_related("aliases")
+        parties = Party.objects.published().filter(by_name).distinct().prefetch_related(aliases)
+        people = Person.objects.published().filter(by_name).distinct().prefetch_related(aliases)
         talks = (
-            Talk.objects.filter(
-                by_name | Q(summary__icontains=query) | Q(city__icontains=query) | Q(venue__icontains=query)
-            )
+            Talk.objects.published()
+            .filter(by_name | Q(summary__icontains=query) | Q(city__icontains=query) | Q(venue__icontains=query))
             .distinct()
-            .prefetch_related("aliases")
+            .prefetch_related(aliases)
         )
-        sessions = Session.objects.filter(Q(title__icontains=query) | Q(description__icontains=query)).select_related(
-            "talk"
+        sessions = (
+            Session.objects.published()
+            .filter(Q(title__icontains=query) | Q(description__icontains=query))
+            .select_related("talk")
         )
         positions = (
-            Position.objects.filter(
+            Position.objects.published()
+            .filter(
                 Q(summary__icontains=query)
                 | Q(quote__icontains=query)
                 | Q(topic__name__icontains=query)

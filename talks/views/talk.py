@@ -5,6 +5,7 @@ two parties' positions side by side."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -63,7 +64,10 @@ def matrix_of(positions: list[Position], parties: list[Party] | None = None) -> 
 
 @require_safe
 def talk_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    talk = get_object_or_404(Talk.objects.for_cards().prefetch_related("followed_by"), slug=slug)
+    talk = get_object_or_404(
+        Talk.objects.for_cards().prefetch_related(Prefetch("followed_by", queryset=Talk.objects.published())),
+        slug=slug,
+    )
     return render(
         request,
         "talks/talk_detail.html",
@@ -78,14 +82,14 @@ def talk_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def delegations(request: HttpRequest, slug: str) -> HttpResponse:
-    talk = get_object_or_404(Talk, slug=slug)
+    talk = get_object_or_404(Talk.objects.published(), slug=slug)
     return render(request, "talks/delegations.html", {"talk": talk, "delegation_groups": delegations_of(talk)})
 
 
 @require_safe
 @vary_on_headers("HX-Request")
 def positions(request: HttpRequest, slug: str) -> HttpResponse:
-    talk = get_object_or_404(Talk, slug=slug)
+    talk = get_object_or_404(Talk.objects.published(), slug=slug)
     form = PositionFilter(request.GET, talk=talk)
     shown = form.filter(talk.positions.for_matrix())
     context = {"talk": talk, "form": form, "matrix": matrix_of(shown), "summary": form.describe(len(shown))}
@@ -94,7 +98,7 @@ def positions(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def compare(request: HttpRequest, slug: str) -> HttpResponse:
-    talk = get_object_or_404(Talk, slug=slug)
+    talk = get_object_or_404(Talk.objects.published(), slug=slug)
     form = CompareForm(request.GET, talk=talk)
     matrix = None
     if chosen := form.parties:
