@@ -93,6 +93,11 @@ class Cited(models.Model):
             and not field.name.endswith(("_precision", "_qualifier"))
         ]
 
+    def last_changed(self):
+        """When the record was last added, changed or reverted, from its
+        history; None before its first entry."""
+        return self.history.order_by("-history_date").values_list("history_date", flat=True).first()
+
     def citations_about(self, fields: Iterable[str] = (), whole: bool = False) -> list["Citation"]:
         """The citations about any of the fields and, with whole, those about
         the fact as a whole; given neither, all of them. Uses the prefetched
@@ -186,6 +191,9 @@ class Source(models.Model):
                     )
                 }
             )
+
+    def last_changed(self):
+        return self.history.order_by("-history_date").values_list("history_date", flat=True).first()
 
     def anchor_citations(self) -> None:
         """Find each citation's passage again in the text as it now stands

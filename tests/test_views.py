@@ -765,3 +765,17 @@ def test_a_draft_becomes_visible_once_it_has_a_source(client, drafts):
     Citation.objects.create(fact=drafts["party"], note="From the public record.")
     assert client.get("/parties/draftland/").status_code == 200
     assert "Draftland" in text_of(client.get("/parties/"))
+
+
+def test_a_records_page_says_when_it_last_changed_and_never_who(client, seeded, django_user_model):
+    from simple_history.utils import update_change_reason
+
+    party = Party.objects.get(slug="egypt")
+    party.description = "Changed by an editor."
+    party._history_user = django_user_model.objects.create_user("secret-editor-name")
+    party.save()
+    update_change_reason(party, "mended")
+    html = client.get(party.get_absolute_url()).content.decode()
+    changed = party.history.latest("history_date").history_date
+    assert f'This record last changed on <time datetime="{changed.isoformat()}">' in html
+    assert "secret-editor-name" not in html

@@ -38,3 +38,9 @@ def cite(fact, fields="", prefix="", whole=False):
     if whole:
         parts.append("whole")
     return {"citations": fact.citations_about(names, whole=whole), "cite_id": "-".join(parts)}
+
+
+@register.inclusion_tag("talks/_last_changed.html")
+def last_changed(record):
+    """When the page's record last changed: a date for readers, never who."""
+    return {"changed": record.last_changed()}
