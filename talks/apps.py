@@ -8,9 +8,11 @@ class TalksConfig(AppConfig):
     verbose_name = "Talks"
 
     def ready(self):
+        from . import timeline  # connects the signals that keep the timeline current
         from .editors import ensure_editors_group
 
         post_migrate.connect(ensure_editors_group, sender=self)
+        post_migrate.connect(timeline.build_if_missing, sender=self)
 
 
 class ParleyAdminConfig(admin_apps.AdminConfig):

@@ -1,16 +1,22 @@
 """Open data: what a list page shows, as JSON and CSV, with the same query
-string, the same filter and the same notices of what was ignored."""
+string, the same filter and the same notices of what was ignored. Streamed,
+a few hundred records at a time, so that a large result never sits whole in
+memory."""
 
 import csv
+import json
+from collections.abc import Iterator
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
-from . import timeline
 from .forms import TimelineFilter
+from .models import TimelineEntry
+
+CHUNK = 500
 
 
-def entry_record(request: HttpRequest, entry: timeline.Entry) -> dict:
+def entry_record(request: HttpRequest, entry: TimelineEntry) -> dict:
     """One timeline entry as open data: every field a reader sees, with its sources."""
     return {
         "kind": entry.kind,
@@ -21,8 +27,8 @@ def entry_record(request: HttpRequest, entry: timeline.Entry) -> dict:
         "end": entry.end.iso,
         "end_text": str(entry.end),
         "talk": entry.talk.name if entry.talk else "",
-        "parties": [party.name for party in entry.parties],
-        "topics": [topic.name for topic in entry.topics],
+        "parties": [party.name for party in entry.parties.all()],
+        "topics": [topic.name for topic in entry.topics.all()],
         "description": entry.description,
         "url": request.build_absolute_uri(entry.url),
         "citations": [
@@ -37,27 +43,60 @@ def entry_record(request: HttpRequest, entry: timeline.Entry) -> dict:
     }
 
 
+COLUMNS = [
+    "kind",
+    "status",
+    "title",
+    "start",
+    "start_text",
+    "end",
+    "end_text",
+    "talk",
+    "parties",
+    "topics",
+    "description",
+    "url",
+]
+
+
+class Line:
+    """A file-like object whose write() returns what it was given, for
+    csv.writer to make one line at a time."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def _json(request: HttpRequest, form: TimelineFilter, entries, count: int) -> Iterator[str]:
+    head = {"description": form.describe(count), "ignored": form.ignored()}
+    yield json.dumps(head, ensure_ascii=False, indent=2)[:-2] + ',\n  "entries": ['
+    for index, entry in enumerate(entries):
+        yield ("," if index else "") + "\n    " + json.dumps(entry_record(request, entry), ensure_ascii=False)
+    yield "\n  ]\n}\n"
+
+
+def _csv(request: HttpRequest, entries) -> Iterator[str]:
+    writer = csv.writer(Line())
+    yield writer.writerow([*COLUMNS, "sources"])
+    for entry in entries:
+        record = entry_record(request, entry)
+        sources = " | ".join(f"{c['source'] or 'editor'}: {c['excerpt'] or c['note']}" for c in record["citations"])
+        yield writer.writerow(
+            [*("; ".join(v) if isinstance(v, list) else v for v in map(record.get, COLUMNS)), sources]
+        )
+
+
 @require_safe
 def timeline_export(request: HttpRequest, format: str) -> HttpResponse:
     """The timeline's current filter result as JSON or CSV: the same filter,
     the same invalid values ignored, and the ignored ones listed."""
     form = TimelineFilter(request.GET)
-    records = [entry_record(request, entry) for entry in form.filter(timeline.entries())]
-    filename = "parley-timeline"
+    shown = form.filter(TimelineEntry.objects.all())
+    entries = shown.for_display().prefetch_related("topics").iterator(chunk_size=CHUNK)
     if format == "json":
-        response = JsonResponse(
-            {"description": form.describe(len(records)), "ignored": form.ignored(), "entries": records},
-            json_dumps_params={"ensure_ascii": False, "indent": 2},
-        )
+        body, content_type = _json(request, form, entries, shown.count()), "application/json"
     else:
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        columns = [name for name in records[0] if name != "citations"] if records else ["title"]
-        writer = csv.writer(response)
-        writer.writerow([*columns, "sources"])
-        for record in records:
-            sources = " | ".join(f"{c['source'] or 'editor'}: {c['excerpt'] or c['note']}" for c in record["citations"])
-            writer.writerow(
-                [*("; ".join(v) if isinstance(v, list) else v for k, v in record.items() if k in columns), sources]
-            )
-    response["Content-Disposition"] = f'inline; filename="{filename}.{format}"'
+        body, content_type = _csv(request, entries), "text/csv; charset=utf-8"
+    response = StreamingHttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="parley-timeline.{format}"'
     return response

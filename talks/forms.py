@@ -3,28 +3,30 @@
 A filter is a form bound to request.GET. Only its valid fields are applied;
 a value that does not fit (an unknown slug, an impossible date, a parameter
 given twice, a choice outside what the page shows) is left out and reported
-to the reader, never raised.
+to the reader, never raised. Filtering and counting happen in the database:
+a filter narrows a QuerySet.
 
 Each filtering field `name` of a filter has its own methods:
 - `filter_<name>(items, value)`: the items that pass;
 - `describe_<name>(value)`: the words that say so ("involving Russia");
-- `facet_<name>(items)`, for the fields shown as facets: how many items each
-  value has, as a Counter of (value, label) pairs.
+- `facet_<name>(items, limit)`, for the fields shown as facets: each value
+  with its label and how many items have it, most first, at most `limit`
+  (one aggregate query).
 A view that shows only part of the record narrows the choices before the form
 validates, by passing what it shows to the constructor (see `narrow`).
 """
 
 import datetime
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from django import forms
+from django.db.models import Count, Q, QuerySet, Value
+from django.db.models.functions import Concat, ExtractYear
 from django.http import QueryDict
 
-from .models import Party, Position, Process, Talk, Topic
-from .timeline import Entry
+from .models import Party, Position, Process, Talk, TimelineEntry, Topic
+from .text import fold
 
 MAX_TEXT = 200
 
@@ -45,6 +47,12 @@ class Facet:
     name: str
     label: str
     values: list[FacetValue]
+    # The query-string change that shows every value, when only the top ones are shown.
+    more: dict = field(default_factory=dict)
+
+
+# How many values a facet shows before "more".
+FACET_TOP = 10
 
 
 def slug_choice(queryset, label: str) -> forms.ModelChoiceField:
@@ -116,9 +124,8 @@ class FilterForm(forms.Form):
             query[name] = self.data[name]
         return query
 
-    def filter(self, items: Iterable, skip: str = "") -> list:
+    def filter(self, items: QuerySet, skip: str = "") -> QuerySet:
         """The items that pass every applied filter but `skip`."""
-        items = list(items)
         for name, value in self.applied.items():
             if name != skip:
                 items = getattr(self, f"filter_{name}")(items, value)
@@ -130,24 +137,32 @@ class FilterForm(forms.Form):
         words += [getattr(self, f"describe_{name}")(value) for name, value in self.applied.items()]
         return "Showing " + " ".join(words) + "."
 
-    def facet_counts(self, items: list) -> list[Facet]:
+    def facet_counts(self, items: QuerySet) -> list[Facet]:
         """For each facet, how many items each of its values would give with
-        every other filter kept as it is."""
+        every other filter kept as it is: the top values, or all of them for
+        the facet named by ?more=."""
         facets = []
-        for name, field in self.fields.items():
+        for name, field_ in self.fields.items():
             count_values = getattr(self, f"facet_{name}", None)
             if count_values is None:
                 continue
-            counts: Counter = count_values(self.filter(items, skip=name))
+            whole = self.data.get("more") == name
+            rows = count_values(self.filter(items, skip=name), None if whole else FACET_TOP + 1)
+            cut = not whole and len(rows) > FACET_TOP
             current = self.data.get(name) if name in self.applied else None
             values = [
                 FacetValue(value, label, count, value == current, {name: value if value != current else None})
-                for (value, label), count in sorted(counts.items(), key=lambda pair: (-pair[1], pair[0][1]))
+                for value, label, count in (rows[:FACET_TOP] if cut else rows)
             ]
             for value in values:
                 value.params["page"] = None
-            facets.append(Facet(name, field.label, values))
+            facets.append(Facet(name, field_.label, values, {"more": name} if cut else {}))
         return facets
+
+
+def counted(rows, value: str, label: str) -> list[tuple[str, str, int]]:
+    """(value, label, count) from aggregated rows, whose count is `n`."""
+    return [(str(row[value]), str(row[label]), row["n"]) for row in rows]
 
 
 def _day(date: datetime.date) -> str:
@@ -156,8 +171,8 @@ def _day(date: datetime.date) -> str:
 
 class TimelineFilter(FilterForm):
     # In the order the summary reads: "Showing 2 opening sessions that are held at the Astana talks…"
-    kind = forms.ChoiceField(required=False, label="Kind", choices=[("", "Any kind"), *Entry.KINDS.items()])
-    status = forms.ChoiceField(required=False, label="Status", choices=[("", "Any status"), *Entry.STATUSES])
+    kind = forms.ChoiceField(required=False, label="Kind", choices=[("", "Any kind"), *TimelineEntry.KINDS.items()])
+    status = forms.ChoiceField(required=False, label="Status", choices=[("", "Any status"), *TimelineEntry.STATUSES])
     talk = slug_choice(Talk.objects.published(), "Talk")
     party = slug_choice(Party.objects.published(), "Party")
     topic = slug_choice(Topic.objects.published(), "Topic")
@@ -174,65 +189,78 @@ class TimelineFilter(FilterForm):
             self.add_error("end", "it is before the “from” date")
         return cleaned_data
 
-    def filter_kind(self, entries: list[Entry], kind: str) -> list[Entry]:
-        return [entry for entry in entries if entry.kind == kind]
+    def filter_kind(self, entries: QuerySet, kind: str) -> QuerySet:
+        return entries.filter(kind=kind)
 
     def describe_kind(self, kind: str) -> str:
-        return f"of kind “{Entry.KINDS[kind]}”"
+        return f"of kind “{TimelineEntry.KINDS[kind]}”"
 
-    def facet_kind(self, entries: list[Entry]) -> Counter:
-        return Counter((entry.kind, entry.kind_label) for entry in entries)
+    def facet_kind(self, entries: QuerySet, limit: int | None) -> list:
+        rows = entries.order_by().values("kind").annotate(n=Count("pk")).order_by("-n", "kind")[:limit]
+        return [(row["kind"], TimelineEntry.KINDS[row["kind"]], row["n"]) for row in rows]
 
-    def filter_status(self, entries: list[Entry], status: str) -> list[Entry]:
-        return [entry for entry in entries if entry.status == status]
+    def filter_status(self, entries: QuerySet, status: str) -> QuerySet:
+        return entries.filter(status=status)
 
     def describe_status(self, status: str) -> str:
-        return f"that are {dict(Entry.STATUSES)[status].lower()}"
+        return f"that are {dict(TimelineEntry.STATUSES)[status].lower()}"
 
-    def facet_status(self, entries: list[Entry]) -> Counter:
-        return Counter((entry.status, dict(Entry.STATUSES)[entry.status]) for entry in entries)
+    def facet_status(self, entries: QuerySet, limit: int | None) -> list:
+        rows = entries.order_by().values("status").annotate(n=Count("pk")).order_by("-n", "status")[:limit]
+        return [(row["status"], dict(TimelineEntry.STATUSES)[row["status"]], row["n"]) for row in rows]
 
-    def filter_talk(self, entries: list[Entry], talk: Talk) -> list[Entry]:
-        return [entry for entry in entries if entry.talk is not None and entry.talk.pk == talk.pk]
+    def filter_talk(self, entries: QuerySet, talk: Talk) -> QuerySet:
+        return entries.filter(talk=talk)
 
     def describe_talk(self, talk: Talk) -> str:
         return f"at the {talk}"
 
-    def facet_talk(self, entries: list[Entry]) -> Counter:
-        return Counter((entry.talk.slug, entry.talk.name) for entry in entries if entry.talk)
+    def facet_talk(self, entries: QuerySet, limit: int | None) -> list:
+        rows = entries.filter(talk__isnull=False).order_by().values("talk__slug", "talk__name")
+        return counted(rows.annotate(n=Count("pk")).order_by("-n", "talk__name")[:limit], "talk__slug", "talk__name")
 
-    def filter_party(self, entries: list[Entry], party: Party) -> list[Entry]:
-        return [entry for entry in entries if any(p.pk == party.pk for p in entry.parties)]
+    def filter_party(self, entries: QuerySet, party: Party) -> QuerySet:
+        return entries.filter(parties=party)
 
     def describe_party(self, party: Party) -> str:
         return f"involving {party}"
 
-    def facet_party(self, entries: list[Entry]) -> Counter:
-        return Counter((party.slug, party.name) for entry in entries for party in entry.parties)
+    def facet_party(self, entries: QuerySet, limit: int | None) -> list:
+        links = TimelineEntry.parties.through.objects.filter(
+            timelineentry__in=entries.values("pk"), party__in=Party.objects.published()
+        )
+        rows = links.values("party__slug", "party__name").annotate(n=Count("timelineentry"))
+        return counted(rows.order_by("-n", "party__name")[:limit], "party__slug", "party__name")
 
-    def filter_topic(self, entries: list[Entry], topic: Topic) -> list[Entry]:
-        return [entry for entry in entries if any(t.pk == topic.pk for t in entry.topics)]
+    def filter_topic(self, entries: QuerySet, topic: Topic) -> QuerySet:
+        return entries.filter(topics=topic)
 
     def describe_topic(self, topic: Topic) -> str:
         return f"on {topic}"
 
-    def facet_topic(self, entries: list[Entry]) -> Counter:
-        return Counter((topic.slug, topic.name) for entry in entries for topic in entry.topics)
+    def facet_topic(self, entries: QuerySet, limit: int | None) -> list:
+        links = TimelineEntry.topics.through.objects.filter(
+            timelineentry__in=entries.values("pk"), topic__in=Topic.objects.published()
+        )
+        rows = links.values("topic__slug", "topic__name").annotate(n=Count("timelineentry"))
+        return counted(rows.order_by("-n", "topic__name")[:limit], "topic__slug", "topic__name")
 
-    def filter_start(self, entries: list[Entry], start: datetime.date) -> list[Entry]:
-        return [entry for entry in entries if entry.last_day is not None and entry.last_day >= start]
+    def filter_start(self, entries: QuerySet, start: datetime.date) -> QuerySet:
+        return entries.filter(last_day__gte=start)
 
     def describe_start(self, start: datetime.date) -> str:
         return f"from {_day(start)}"
 
-    def filter_end(self, entries: list[Entry], end: datetime.date) -> list[Entry]:
-        return [entry for entry in entries if entry.first_day is not None and entry.first_day <= end]
+    def filter_end(self, entries: QuerySet, end: datetime.date) -> QuerySet:
+        return entries.filter(first_day__lte=end)
 
     def describe_end(self, end: datetime.date) -> str:
         return f"until {_day(end)}"
 
-    def filter_q(self, entries: list[Entry], text: str) -> list[Entry]:
-        return [entry for entry in entries if entry.matches(text)]
+    def filter_q(self, entries: QuerySet, text: str) -> QuerySet:
+        for word in fold(text).split():
+            entries = entries.filter(text__contains=word)
+        return entries
 
     def describe_q(self, text: str) -> str:
         return f"mentioning “{text}”"
@@ -247,41 +275,55 @@ class TalkFilter(FilterForm):
 
     noun = ("talk", "talks")
 
-    def filter_status(self, talks: list[Talk], status: str) -> list[Talk]:
-        return [talk for talk in talks if talk.status == status]
+    def filter_status(self, talks: QuerySet, status: str) -> QuerySet:
+        return talks.filter(status=status)
 
     def describe_status(self, status: str) -> str:
         return f"that are {Talk.Status(status).label}"
 
-    def facet_status(self, talks: list[Talk]) -> Counter:
-        return Counter((talk.status, talk.get_status_display()) for talk in talks)
+    def facet_status(self, talks: QuerySet, limit: int | None) -> list:
+        rows = talks.order_by().values("status").annotate(n=Count("pk")).order_by("-n", "status")[:limit]
+        return [(row["status"], Talk.Status(row["status"]).label, row["n"]) for row in rows]
 
-    def filter_year(self, talks: list[Talk], year: int) -> list[Talk]:
-        return [talk for talk in talks if talk.start_date is not None and talk.start_date.year == year]
+    def filter_year(self, talks: QuerySet, year: int) -> QuerySet:
+        return talks.filter(start_date__year=year)
 
     def describe_year(self, year: int) -> str:
         return f"in {year}"
 
-    def facet_year(self, talks: list[Talk]) -> Counter:
-        return Counter((str(talk.start_date.year),) * 2 for talk in talks if talk.start_date)
+    def facet_year(self, talks: QuerySet, limit: int | None) -> list:
+        years = talks.filter(start_date__isnull=False).order_by().annotate(year=ExtractYear("start_date"))
+        rows = years.values("year").annotate(n=Count("pk")).order_by("-n", "year")[:limit]
+        return counted(rows, "year", "year")
 
-    def filter_place(self, talks: list[Talk], place: str) -> list[Talk]:
-        return [talk for talk in talks if place.casefold() in talk.place.casefold()]
+    def filter_place(self, talks: QuerySet, place: str) -> QuerySet:
+        # As the place reads on the page: "Rixos hotel, Astana, Kazakhstan".
+        written = Concat("venue", Value(", "), "city", Value(", "), "country")
+        return talks.annotate(written_place=written).filter(
+            Q(written_place__icontains=place) | Q(venue__icontains=place) | Q(city__icontains=place)
+        )
 
     def describe_place(self, place: str) -> str:
         return f"in “{place}”"
 
-    def filter_party(self, talks: list[Talk], party: Party) -> list[Talk]:
-        return [talk for talk in talks if any(p.pk == party.pk for p in talk.involved_parties)]
+    def filter_party(self, talks: QuerySet, party: Party) -> QuerySet:
+        # The parties a talk involves are its timeline entry's.
+        return talks.filter(pk__in=TimelineEntry.objects.filter(kind="talk", parties=party).values("object_id"))
 
     def describe_party(self, party: Party) -> str:
         return f"involving {party}"
 
-    def facet_party(self, talks: list[Talk]) -> Counter:
-        return Counter((party.slug, party.name) for talk in talks for party in talk.involved_parties)
+    def facet_party(self, talks: QuerySet, limit: int | None) -> list:
+        links = TimelineEntry.parties.through.objects.filter(
+            timelineentry__kind="talk",
+            timelineentry__object_id__in=talks.values("pk"),
+            party__in=Party.objects.published(),
+        )
+        rows = links.values("party__slug", "party__name").annotate(n=Count("timelineentry"))
+        return counted(rows.order_by("-n", "party__name")[:limit], "party__slug", "party__name")
 
-    def filter_process(self, talks: list[Talk], process: Process) -> list[Talk]:
-        return [talk for talk in talks if talk.process_id == process.pk]
+    def filter_process(self, talks: QuerySet, process: Process) -> QuerySet:
+        return talks.filter(process=process)
 
     def describe_process(self, process: Process) -> str:
         return f"in the {process}"
@@ -314,14 +356,14 @@ class PositionFilter(FilterForm):
             "no position of “%(value)s” is recorded at these talks",
         )
 
-    def filter_topic(self, positions: list, topic: Topic) -> list:
-        return [position for position in positions if position.topic_id == topic.pk]
+    def filter_topic(self, positions: QuerySet, topic: Topic) -> QuerySet:
+        return positions.filter(topic=topic)
 
     def describe_topic(self, topic: Topic) -> str:
         return f"on {topic}"
 
-    def filter_party(self, positions: list, party: Party) -> list:
-        return [position for position in positions if position.party_id == party.pk]
+    def filter_party(self, positions: QuerySet, party: Party) -> QuerySet:
+        return positions.filter(party=party)
 
     def describe_party(self, party: Party) -> str:
         return f"of {party}"

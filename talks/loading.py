@@ -24,6 +24,7 @@ from django.utils import timezone
 from simple_history.exceptions import NotHistoricalModelError
 from simple_history.utils import get_history_manager_for_model, get_m2m_field_name
 
+from . import timeline
 from .models import Citation, FixtureLoad
 
 
@@ -99,6 +100,9 @@ def load_fixtures(paths: list[Path], using: str = "default") -> LoadReport:
         _check_database_constraints(pending, using)
         _reset_sequences({type(item.obj) for item in pending}, using)
         _record_history(pending, using)
+        if pending:
+            # Saved raw, the records sent no signal that keeps the timeline current.
+            timeline.rebuild()
         for name, digest in ledger:
             FixtureLoad.objects.using(using).update_or_create(name=name, defaults={"sha256": digest})
         report.added = len(pending)
@@ -151,16 +155,14 @@ def _first_line(error: Exception) -> str:
 
 
 def _save(item: Pending, using: str) -> None:
-    # The history gets one entry a record, with its many-to-many values, once
-    # all are saved (_record_history), not one for each value set here.
-    item.obj.skip_history_when_saving = True
+    # Saved raw: the history gets one entry a record, with its many-to-many
+    # values, once all are saved (_record_history), not one for each value
+    # set here (talks.models.mark_raw_loads).
     try:
         with transaction.atomic(using=using):
             item.deserialized.save(using=using)
     except (DatabaseError, ValueError, TypeError) as error:
         raise FixtureError(item.path, f"cannot be saved: {_first_line(error)}", item.record) from error
-    finally:
-        del item.obj.skip_history_when_saving
 
 
 def _check(item: Pending, using: str) -> None:

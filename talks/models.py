@@ -992,6 +992,134 @@ class Claim(Cited):
         return f"{self.subject.get_absolute_url()}#claim-{self.pk}"
 
 
+class TimelineEntryQuerySet(models.QuerySet):
+    def for_display(self):
+        """With what an entry shows: its talk, its published parties, and its
+        record with the record's citations and their sources."""
+        return self.select_related("talk", "content_type").prefetch_related(
+            Prefetch("parties", queryset=Party.objects.published()),
+            GenericPrefetch("fact", [Talk.objects.cited(), Session.objects.cited(), Milestone.objects.cited()]),
+        )
+
+
+class TimelineEntry(models.Model):
+    """One entry of the timeline: a talk, a session or a milestone, as
+    readers see it, so that the timeline is filtered, counted and paginated
+    in the database. Derived from its record and kept current by
+    talks/timeline.py whenever the record (or what it shows: its parties,
+    topics, citations) changes; never edited by hand. Only what readers may
+    see has an entry: drafts, and the sessions of a draft talk, have none."""
+
+    KINDS = {
+        "talk": "Talks",
+        **{value: f"{label.capitalize()} session" for value, label in Session.Kind.choices},
+        **{value: label.capitalize() for value, label in Milestone.Kind.choices},
+    }
+    STATUSES = [("held", "Held"), ("planned", "Planned"), ("cancelled", "Cancelled")]
+    # What "held" is called for a milestone: a ceasefire that "held" would
+    # read as one that was kept, not one that began.
+    HAPPENED = {
+        Milestone.Kind.AGREEMENT: "Signed",
+        Milestone.Kind.CEASEFIRE: "Took effect",
+        Milestone.Kind.ANNOUNCEMENT: "Made",
+        Milestone.Kind.OTHER: "Took place",
+    }
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    fact = GenericForeignKey("content_type", "object_id")
+    kind = models.CharField(max_length=16, choices=list(KINDS.items()))
+    status = models.CharField(max_length=10, choices=STATUSES)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    # The place of a talk, the format of a session.
+    detail = models.CharField(max_length=400, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    start_precision = precision_field("start")
+    start_qualifier = qualifier_field("start")
+    end_date = models.DateField(null=True, blank=True)
+    end_precision = precision_field("end")
+    end_qualifier = qualifier_field("end")
+    # The first and the last day the entry's dates could mean ("January
+    # 2017" runs to the 31st), for the date range filter.
+    first_day = models.DateField(null=True, blank=True)
+    last_day = models.DateField(null=True, blank=True)
+    sequence = models.PositiveSmallIntegerField(default=0)
+    talk = models.ForeignKey(Talk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    parties = models.ManyToManyField(Party, related_name="+", blank=True)
+    topics = models.ManyToManyField(Topic, related_name="+", blank=True)
+    anchor = models.CharField(max_length=120, unique=True)
+    url = models.CharField(max_length=300)
+    # Title, description, detail and parties' names, folded: what the text filter searches.
+    text = models.TextField(blank=True)
+
+    objects = TimelineEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "timeline entries"
+        ordering = [F("start_date").asc(nulls_last=True), "sequence", "title", "pk"]
+        constraints = [models.UniqueConstraint(fields=["content_type", "object_id"], name="one_entry_per_record")]
+        indexes = [
+            models.Index(fields=["start_date", "sequence", "title"]),
+            models.Index(fields=["kind"]),
+            models.Index(fields=["status"]),
+            models.Index(fields=["first_day"]),
+            models.Index(fields=["last_day"]),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return self.url
+
+    @property
+    def start(self) -> PartialDate:
+        return PartialDate(self.start_date, self.start_precision, self.start_qualifier)
+
+    @property
+    def end(self) -> PartialDate:
+        return PartialDate(self.end_date, self.end_precision, self.end_qualifier)
+
+    @property
+    def kind_label(self) -> str:
+        return self.KINDS[self.kind]
+
+    @property
+    def status_label(self) -> str:
+        """The status as the filter names it, the same for every kind."""
+        return dict(self.STATUSES)[self.status]
+
+    @property
+    def status_badge(self) -> str:
+        """The status in words that fit the kind: an agreement is signed, a
+        ceasefire takes effect, a talk or session is held."""
+        if self.status == "held":
+            return self.HAPPENED.get(self.kind, self.status_label)
+        return self.status_label
+
+    @property
+    def planned(self) -> bool:
+        return self.status == "planned"
+
+    # Which of the fact's fields the entry's marker cites, and whether also
+    # what is said of the fact as a whole: a talk carries many citations, and
+    # its entry shows those for its dates and those for the talk as a whole;
+    # any other entry, all its record's.
+    @property
+    def cited(self) -> tuple[str, ...]:
+        return ("start_date", "end_date") if self.kind == "talk" else ()
+
+    @property
+    def cites_whole(self) -> bool:
+        return self.kind == "talk"
+
+    @property
+    def citations(self) -> list[Citation]:
+        """Its record's citations that its marker shows; prefetch the fact's citations."""
+        return self.fact.citations_about(self.cited, whole=self.cites_whole)
+
+
 class FixtureLoad(models.Model):
     """A fixture file already loaded into this database, so that loading
     again leaves alone whatever staff have since changed or deleted."""
@@ -1013,3 +1141,14 @@ class FixtureLoad(models.Model):
 def fold_names(sender, instance, raw=False, **kwargs):
     if isinstance(instance, (Alias, Named, Talk)):
         instance.folded = fold(instance.name)
+
+
+@receiver(pre_save)
+def mark_raw_loads(sender, instance, raw=False, **kwargs):
+    """A raw save (loaddata, the fixture loader) puts back a row as it was;
+    the many-to-many values set on it next must not write history or
+    timeline entries of their own: the load brings those rows too (a dump),
+    or makes them once it is done (the fixture loader). simple-history, and
+    talks/timeline.py, leave alone an instance marked so."""
+    if raw:
+        instance.skip_history_when_saving = True

@@ -1,17 +1,42 @@
 """The timeline: talks, their sessions and the milestones around them, as
-one list of dated entries."""
+one list of dated entries (TimelineEntry), kept current here whenever a
+record they show changes, so that the timeline is filtered, counted and
+paginated in the database.
+
+A change to a talk, session or milestone, to what decides whether readers
+see it (its citations), or to what its entry shows (its parties and topics,
+their names, the positions that give it topics) refreshes the entries it
+touches, in the same transaction. Loads that bypass signals (bulk inserts)
+call rebuild().
+"""
 
 import datetime
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 
-from django.db.models import Prefetch
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Model, Prefetch
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.dispatch import receiver
 
 from .dates import DatePrecision, DateQualifier, PartialDate
-from .models import Citation, Cited, Delegation, Milestone, Party, Person, Position, Session, Talk, Topic
+from .models import (
+    Citation,
+    Delegation,
+    Milestone,
+    Party,
+    Position,
+    Session,
+    Talk,
+    TimelineEntry,
+    Topic,
+)
 from .text import fold
 
+RECORDS = (Talk, Session, Milestone)
 
-def _last_day(partial: PartialDate) -> datetime.date | None:
+
+def last_day(partial: PartialDate) -> datetime.date | None:
     """The last day a partial date could mean, so that "January 2017" is
     still in a range that starts on 15 January."""
     date = partial.date
@@ -25,191 +50,218 @@ def _last_day(partial: PartialDate) -> datetime.date | None:
     return date
 
 
-@dataclass
-class Entry:
-    KINDS = {
-        "talk": "Talks",
-        **{value: f"{label.capitalize()} session" for value, label in Session.Kind.choices},
-        **{value: label.capitalize() for value, label in Milestone.Kind.choices},
-    }
-    STATUSES = [("held", "Held"), ("planned", "Planned"), ("cancelled", "Cancelled")]
-    # What "held" is called for a milestone: a ceasefire that "held" would
-    # read as one that was kept, not one that began.
-    HAPPENED = {
-        Milestone.Kind.AGREEMENT: "Signed",
-        Milestone.Kind.CEASEFIRE: "Took effect",
-        Milestone.Kind.ANNOUNCEMENT: "Made",
-        Milestone.Kind.OTHER: "Took place",
-    }
-
-    anchor: str
-    kind: str
-    status: str
-    title: str
-    start: PartialDate
-    end: PartialDate
-    url: str
-    fact: Cited
-    # Which of the fact's fields the entry's marker cites, and whether also
-    # what is said of the fact as a whole; none and False: all it cites.
-    cited: tuple[str, ...] = ()
-    cites_whole: bool = False
-    description: str = ""
-    talk: Talk | None = None
-    parties: list[Party] = field(default_factory=list)
-    topics: list[Topic] = field(default_factory=list)
-    detail: str = ""
-    sequence: int = 0
-
-    @property
-    def kind_label(self) -> str:
-        return self.KINDS[self.kind]
-
-    @property
-    def status_label(self) -> str:
-        """The status as the filter names it, the same for every kind."""
-        return dict(self.STATUSES)[self.status]
-
-    @property
-    def status_badge(self) -> str:
-        """The status in words that fit the kind: an agreement is signed, a
-        ceasefire takes effect, a talk or session is held."""
-        if self.status == "held":
-            return self.HAPPENED.get(self.kind, self.status_label)
-        return self.status_label
-
-    @property
-    def citations(self) -> list[Citation]:
-        return self.fact.citations_about(self.cited, whole=self.cites_whole)
-
-    @property
-    def first_day(self) -> datetime.date | None:
-        return self.start.date
-
-    @property
-    def last_day(self) -> datetime.date | None:
-        return _last_day(self.end) if self.end else _last_day(self.start)
-
-    @property
-    def planned(self) -> bool:
-        return self.status == "planned"
-
-    def matches(self, text: str) -> bool:
-        words = fold(text).split()
-        haystack = fold(" ".join([self.title, self.description, self.detail, *(p.name for p in self.parties)]))
-        return all(word in haystack for word in words)
-
-    def sort_key(self):
-        return (self.start.date is None, self.start.date or datetime.date.min, self.sequence, self.title)
-
-
-def _status(talk_status: str) -> str:
-    if talk_status in {Talk.Status.PLANNED, Talk.Status.POSTPONED}:
+def talk_status(talk: Talk) -> str:
+    if talk.status in {Talk.Status.PLANNED, Talk.Status.POSTPONED}:
         return "planned"
-    if talk_status == Talk.Status.CANCELLED:
+    if talk.status == Talk.Status.CANCELLED:
         return "cancelled"
     return "held"
 
 
-def entries(talk: Talk | None = None) -> list[Entry]:
-    """Every entry of the timeline (or of one talk's), in date order, in a
-    fixed number of queries whatever the amount of data."""
-    parties, topics = Party.objects.published(), Topic.objects.published()
-    talks = (
-        Talk.objects.published()
-        .cited()
-        .prefetch_related(
-            Prefetch("convened_by", queryset=parties),
-            Prefetch("hosted_by", queryset=parties),
-            Prefetch("mediated_by", queryset=parties),
+def milestone_status(milestone: Milestone) -> str:
+    return "planned" if milestone.date_qualifier in {DateQualifier.PLANNED, DateQualifier.EXPECTED} else "held"
+
+
+def _topics(positions: Iterable[Position]) -> list[Topic]:
+    return list({position.topic.pk: position.topic for position in positions}.values())
+
+
+def entry_of(record: Talk | Session | Milestone) -> tuple[dict, list[Party], list[Topic]]:
+    """The entry's fields, parties and topics, from its record (whose
+    relations should be prefetched: see _records)."""
+    if isinstance(record, Talk):
+        fields = {
+            "kind": "talk",
+            "status": talk_status(record),
+            "title": record.name,
+            "description": record.summary,
+            "detail": record.place,
+            "talk": record,
+            "anchor": f"talk-{record.slug}",
+        }
+        parties, topics = record.involved_parties, _topics(record.positions.all())
+        start, end = record.start, record.end
+    elif isinstance(record, Session):
+        fields = {
+            "kind": record.kind,
+            "status": record.status,
+            "title": record.title,
+            "description": record.description,
+            "detail": record.get_format_display() if record.format else "",
+            "talk": record.talk,
+            "sequence": record.sequence,
+            "anchor": f"session-{record.pk}",
+        }
+        parties, topics = list(record.parties.all()), _topics(record.positions.all())
+        start, end = record.start, record.end
+    else:
+        fields = {
+            "kind": record.kind,
+            "status": milestone_status(record),
+            "title": record.title,
+            "description": record.description,
+            "talk": record.talk,
+            "anchor": f"milestone-{record.slug}",
+        }
+        parties, topics = list(record.parties.all()), list(record.topics.all())
+        start, end = record.when, PartialDate(None)
+    words = [fields["title"], fields["description"], fields.get("detail", ""), *(party.name for party in parties)]
+    fields |= {
+        "start_date": start.date,
+        "start_precision": start.precision,
+        "start_qualifier": start.qualifier,
+        "end_date": end.date,
+        "end_precision": end.precision,
+        "end_qualifier": end.qualifier,
+        "first_day": start.date,
+        "last_day": last_day(end) if end else last_day(start),
+        "url": record.get_absolute_url(),
+        "text": fold(" ".join(words)),
+    }
+    return fields, parties, topics
+
+
+def _records(model: type[Model]):
+    """The published records of a kind, with what their entries show; a
+    session or milestone of a draft talk is left out with its talk."""
+    queryset = model.objects.published()
+    if model is Talk:
+        return queryset.prefetch_related(
+            "convened_by",
+            "hosted_by",
+            "mediated_by",
             Prefetch("delegations", queryset=Delegation.objects.published().select_related("party")),
             Prefetch("positions", queryset=Position.objects.published().select_related("topic")),
         )
-    )
-    sessions = (
-        Session.objects.published()
-        .cited()
-        .select_related("talk")
-        .prefetch_related(
-            Prefetch("parties", queryset=parties),
-            Prefetch("people", queryset=Person.objects.published()),
-            Prefetch("positions", queryset=Position.objects.published().select_related("topic")),
+    queryset = queryset.select_related("talk").exclude(talk__in=Talk.objects.drafts())
+    if model is Session:
+        return queryset.prefetch_related(
+            "parties", Prefetch("positions", queryset=Position.objects.published().select_related("topic"))
         )
-    )
-    milestones = (
-        Milestone.objects.published()
-        .cited()
-        .select_related("talk")
-        .prefetch_related(Prefetch("parties", queryset=parties), Prefetch("topics", queryset=topics))
-    )
-    if talk is not None:
-        talks, sessions, milestones = talks.filter(pk=talk.pk), sessions.filter(talk=talk), milestones.filter(talk=talk)
+    return queryset.prefetch_related("parties", "topics")
 
-    found = []
-    for each in talks:
-        found.append(
-            Entry(
-                anchor=f"talk-{each.slug}",
-                kind="talk",
-                status=_status(each.status),
-                title=each.name,
-                start=each.start,
-                end=each.end,
-                url=each.get_absolute_url(),
-                # A talk carries many citations; its entry shows those for
-                # its dates and those for the talk as a whole.
-                fact=each,
-                cited=("start_date", "end_date"),
-                cites_whole=True,
-                description=each.summary,
-                detail=each.place,
-                talk=each,
-                parties=each.involved_parties,
-                topics=_topics(each.positions.all()),
+
+def refresh(records: Iterable[Talk | Session | Milestone]) -> None:
+    """Bring the entries of these records up to date: made, changed, or
+    gone if readers may no longer see the record."""
+    by_model: dict[type[Model], set[int]] = {}
+    for record in records:
+        by_model.setdefault(type(record), set()).add(record.pk)
+    for model, keys in by_model.items():
+        kind = ContentType.objects.get_for_model(model)
+        current = {record.pk: record for record in _records(model).filter(pk__in=keys)}
+        TimelineEntry.objects.filter(content_type=kind, object_id__in=keys - current.keys()).delete()
+        for pk, record in current.items():
+            fields, parties, topics = entry_of(record)
+            entry, _ = TimelineEntry.objects.update_or_create(content_type=kind, object_id=pk, defaults=fields)
+            entry.parties.set(parties)
+            entry.topics.set(topics)
+
+
+@transaction.atomic
+def rebuild() -> None:
+    """Every entry made afresh from the record: after a load that bypassed
+    the signals (bulk inserts), or to mend a timeline out of step."""
+    TimelineEntry.objects.all().delete()
+    for model in RECORDS:
+        kind = ContentType.objects.get_for_model(model)
+        for chunk in _chunks(_records(model), 500):
+            made = []
+            for record in chunk:
+                fields, parties, topics = entry_of(record)
+                made.append((TimelineEntry(content_type=kind, object_id=record.pk, **fields), parties, topics))
+            TimelineEntry.objects.bulk_create([entry for entry, _, _ in made])
+            TimelineEntry.parties.through.objects.bulk_create(
+                TimelineEntry.parties.through(timelineentry=entry, party=party)
+                for entry, parties, _ in made
+                for party in parties
             )
-        )
-    for session in sessions:
-        found.append(
-            Entry(
-                anchor=f"session-{session.pk}",
-                kind=session.kind,
-                status=session.status,
-                title=session.title,
-                start=session.start,
-                end=session.end,
-                url=session.get_absolute_url(),
-                fact=session,
-                description=session.description,
-                detail=session.get_format_display() if session.format else "",
-                talk=session.talk,
-                parties=list(session.parties.all()),
-                topics=_topics(session.positions.all()),
-                sequence=session.sequence,
+            TimelineEntry.topics.through.objects.bulk_create(
+                TimelineEntry.topics.through(timelineentry=entry, topic=topic)
+                for entry, _, topics in made
+                for topic in topics
             )
-        )
-    found += [milestone_entry(milestone) for milestone in milestones]
-    return sorted(found, key=Entry.sort_key)
 
 
-def milestone_entry(milestone: Milestone) -> Entry:
-    """A milestone as an entry of the timeline; its talk, parties and topics
-    should be fetched with it."""
-    planned = milestone.date_qualifier in {DateQualifier.PLANNED, DateQualifier.EXPECTED}
-    return Entry(
-        anchor=f"milestone-{milestone.slug}",
-        kind=milestone.kind,
-        status="planned" if planned else "held",
-        title=milestone.title,
-        start=milestone.when,
-        end=PartialDate(None),
-        url=milestone.get_absolute_url(),
-        fact=milestone,
-        description=milestone.description,
-        talk=milestone.talk,
-        parties=list(milestone.parties.all()),
-        topics=list(milestone.topics.all()),
-    )
+def build_if_missing(sender=None, using="default", **kwargs) -> None:
+    """After migrate: the entries of a record that has talks, sessions or
+    milestones but no timeline yet (a site from before the timeline table)."""
+    if not TimelineEntry.objects.using(using).exists() and any(
+        model.objects.using(using).exists() for model in RECORDS
+    ):
+        rebuild()
 
 
-def _topics(positions) -> list[Topic]:
-    return sorted({p.topic.pk: p.topic for p in positions}.values(), key=lambda t: t.name)
+def _chunks(queryset, size: int):
+    """The queryset in lists of `size`, each with its prefetches."""
+    chunk = []
+    for record in queryset.iterator(chunk_size=size):
+        chunk.append(record)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def touched(instance: Model) -> list[Talk | Session | Milestone]:
+    """The records whose entries a change to this instance can change."""
+    if isinstance(instance, Talk):
+        # Its own entry, and its sessions' and milestones', which it can hide or show.
+        return [instance, *instance.sessions.all(), *instance.milestones.all()]
+    if isinstance(instance, Session | Milestone):
+        return [instance]
+    if isinstance(instance, Citation):
+        # A citation can make its fact seen, or a draft again.
+        return touched(instance.fact) if instance.fact is not None else []
+    if isinstance(instance, Position):
+        return [record for record in (instance.talk, instance.session) if record is not None]
+    if isinstance(instance, Delegation):
+        return [instance.talk]
+    if isinstance(instance, Party | Topic):
+        field = "parties" if isinstance(instance, Party) else "topics"
+        entries = TimelineEntry.objects.filter(**{field: instance}).select_related("content_type")
+        return [entry.fact for entry in entries if entry.fact is not None]
+    return []
+
+
+def _refresh_for(instance: Model) -> None:
+    if records := touched(instance):
+        refresh(records)
+
+
+@receiver(post_save)
+def _saved(sender, instance, raw=False, **kwargs):
+    # A load saves raw, record by record, references unresolved: it rebuilds at the end.
+    if not raw:
+        _refresh_for(instance)
+
+
+@receiver(pre_delete)
+def _deleting(sender, instance, **kwargs):
+    # A party or topic takes its links to entries with it: find them first.
+    if isinstance(instance, Party | Topic):
+        instance._timeline_touched = touched(instance)
+
+
+@receiver(post_delete)
+def _deleted(sender, instance, **kwargs):
+    if isinstance(instance, RECORDS):
+        kind = ContentType.objects.get_for_model(instance)
+        TimelineEntry.objects.filter(content_type=kind, object_id=instance.pk).delete()
+    elif records := getattr(instance, "_timeline_touched", None):
+        refresh(record for record in records if type(record).objects.filter(pk=record.pk).exists())
+    else:
+        _refresh_for(instance)
+
+
+@receiver(m2m_changed)
+def _linked(sender, instance, action, reverse, model, pk_set, **kwargs):
+    # A raw load's many-to-many values (see talks.models.mark_raw_loads).
+    if action not in {"post_add", "post_remove", "post_clear"} or hasattr(instance, "skip_history_when_saving"):
+        return
+    if reverse and model in RECORDS and pk_set:
+        # party.convened_talks.add(talk): the talks are on the other side.
+        refresh(model.objects.filter(pk__in=pk_set))
+    else:
+        _refresh_for(instance)

@@ -107,3 +107,8 @@ VISITS = [
 def names(pages: list[ReaderPage]) -> list[str]:
     """Test ids."""
     return [page.name for page in pages]
+
+
+def body(response) -> str:
+    """A response's text, streamed (open data) or not."""
+    return (b"".join(response.streaming_content) if response.streaming else response.content).decode()

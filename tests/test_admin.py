@@ -6,7 +6,18 @@ from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from talks.models import Citation, Delegation, DelegationMember, FixtureLoad, Person, Position, Post, Session, Talk
+from talks.models import (
+    Citation,
+    Delegation,
+    DelegationMember,
+    FixtureLoad,
+    Person,
+    Position,
+    Post,
+    Session,
+    Talk,
+    TimelineEntry,
+)
 
 from .builders import (
     SOURCE_TEXT,
@@ -173,8 +184,14 @@ def test_impossible_date_shows_an_error_and_saves_nothing(editor_client):
 
 
 def record_models() -> list:
-    """The talks app's models, without the history's (which the admin shows on each record's history page)."""
-    return [model for model in apps.get_app_config("talks").get_models() if not hasattr(model, "instance_type")]
+    """The talks app's models, without the history's (which the admin shows
+    on each record's history page) and the timeline's entries (derived from
+    the record, never edited)."""
+    return [
+        model
+        for model in apps.get_app_config("talks").get_models()
+        if not hasattr(model, "instance_type") and model is not TimelineEntry
+    ]
 
 
 def test_every_record_type_is_in_the_admin():

@@ -215,7 +215,7 @@ def raise_in_the_timeline(monkeypatch, error: Exception) -> None:
     def fail(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr("talks.timeline.entries", fail)
+    monkeypatch.setattr("talks.forms.TimelineFilter.facet_counts", fail)
 
 
 def bad_host(client, monkeypatch):

@@ -1,6 +1,7 @@
 import csv
 import datetime
 import itertools
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,7 +13,6 @@ from django.templatetags.static import static
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
-from talks import timeline
 from talks.models import (
     Alias,
     Citation,
@@ -25,17 +25,18 @@ from talks.models import (
     Session,
     Source,
     Talk,
+    TimelineEntry,
 )
 
 from .builders import make_delegation, make_party, make_person, make_talk, make_topic
-from .pages import ASTANA, FRAGMENTS, HTML, HTMX, PAGES, names
+from .pages import ASTANA, FRAGMENTS, HTML, HTMX, PAGES, body, names
 
 pytestmark = pytest.mark.django_db
 
 
 def text_of(response) -> str:
     """The page as a reader reads it: tags dropped, white space folded."""
-    html = response.content.decode()
+    html = body(response)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
@@ -250,13 +251,13 @@ def popovers(html: str) -> dict[str, list[str]]:
     """Each citation popover on the page by its id, with the HTML of each
     citation in it; an id that occurs twice fails the test."""
     found: dict[str, list[str]] = {}
-    for cite_id, body in re.findall(
+    for cite_id, inner in re.findall(
         r'<span popover id="([^"]+)" class="cite__body" role="note">(.*?)<button type="button" class="cite__close"',
         html,
         flags=re.S,
     ):
         assert cite_id not in found, f"two popovers with the id {cite_id}"
-        found[cite_id] = body.split('<span class="cite__item')[1:]
+        found[cite_id] = inner.split('<span class="cite__item')[1:]
     return found
 
 
@@ -313,9 +314,9 @@ def test_every_marker_on_the_timeline_opens_its_own_entrys_popover(client, seede
     found = popovers(html)
     targets = re.findall(r'popovertarget="([^"]+)"', html)
     assert set(targets) == set(found)
-    entries = {entry.anchor: entry for entry in timeline.entries()}
-    for anchor, body in re.findall(r'<li class="entry [^"]*" id="([^"]+)">(.*?)</li>', html, flags=re.S):
-        (cite_id,) = set(re.findall(r'popovertarget="([^"]+)"', body))
+    entries = {entry.anchor: entry for entry in TimelineEntry.objects.for_display()}
+    for anchor, inner in re.findall(r'<li class="entry [^"]*" id="([^"]+)">(.*?)</li>', html, flags=re.S):
+        (cite_id,) = set(re.findall(r'popovertarget="([^"]+)"', inner))
         assert_holds(found[cite_id], entries[anchor].citations)
 
 
@@ -626,7 +627,9 @@ def test_query_count_does_not_grow_with_the_data(client, seeded, url):
     client.get(url)  # warm caches such as ContentType's
     before = queries_for(client, url)
     add_rows(5)
-    assert queries_for(client, url) == before
+    # At most as many: a page that shows a few of many (the home page's
+    # latest entries) may show fewer kinds of record, and need fewer queries.
+    assert queries_for(client, url) <= before
 
 
 @pytest.mark.parametrize("page", FRAGMENTS, ids=names(FRAGMENTS))
@@ -641,7 +644,7 @@ def test_query_count_of_htmx_fragment_does_not_grow_with_the_data(client, seeded
 def test_timeline_filter_result_is_open_data_as_json_with_sources(client, seeded):
     response = client.get("/timeline.json", {"party": "syrian-opposition", "topic": "nowhere"})
     assert response["Content-Type"] == "application/json"
-    data = response.json()
+    data = json.loads(body(response))
     assert data["description"] == "Showing 3 entries involving Syrian opposition."
     assert data["ignored"] == ["The topic filter “nowhere” was ignored: there is no topic “nowhere”."]
     assert [entry["title"] for entry in data["entries"]] == [
@@ -658,7 +661,7 @@ def test_timeline_filter_result_is_open_data_as_json_with_sources(client, seeded
 def test_timeline_filter_result_is_open_data_as_csv(client, seeded):
     response = client.get("/timeline.csv", {"status": "planned"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = list(csv.reader(response.content.decode().splitlines()))
+    rows = list(csv.reader(body(response).splitlines()))
     assert rows[0][:3] == ["kind", "status", "title"]
     assert rows[1][2] == "UN-mediated talks in Geneva, February 2017"
     assert rows[1][4] == "expected: 8 February 2017"
@@ -703,7 +706,7 @@ def test_a_milestone_has_a_page_of_its_own_that_the_timeline_and_open_data_link_
     assert "Took effect" in page
     timeline_html = client.get("/timeline/").content.decode()
     assert f'href="{url}"' in timeline_html
-    exported = client.get("/timeline.json", {"kind": "ceasefire"}).json()["entries"]
+    exported = json.loads(body(client.get("/timeline.json", {"kind": "ceasefire"})))["entries"]
     assert [entry["url"] for entry in exported] == [f"http://testserver{url}"]
 
 
@@ -742,7 +745,7 @@ DRAFT_WORDS = [
 
 def test_drafts_appear_on_no_readers_page(client, drafts):
     for page in PAGES:
-        text = client.get(page.path).content.decode()
+        text = body(client.get(page.path))
         assert [word for word in DRAFT_WORDS if word in text] == [], page.path
     for url in ["/talks/astana-2017-01/", "/parties/", "/people/", "/timeline/?q=draft", "/talks/?place=Draftville"]:
         text = client.get(url).content.decode()
@@ -751,7 +754,7 @@ def test_drafts_appear_on_no_readers_page(client, drafts):
 
 def test_drafts_are_not_found_by_search_or_in_open_data_and_their_pages_are_not_found(client, drafts):
     assert "Nothing matches" in text_of(client.get("/search/", {"q": "draft"}))
-    assert not [e for e in client.get("/timeline.json").json()["entries"] if "Draft" in e["title"]]
+    assert not [e for e in json.loads(body(client.get("/timeline.json")))["entries"] if "Draft" in e["title"]]
     for url in ["/parties/draftland/", "/people/drafty/", "/talks/draft-talks/", "/milestones/draft-accord/"]:
         assert client.get(url).status_code == 404, url
 
@@ -777,5 +780,5 @@ def test_a_records_page_says_when_it_last_changed_and_never_who(client, seeded, 
     update_change_reason(party, "mended")
     html = client.get(party.get_absolute_url()).content.decode()
     changed = party.history.latest("history_date").history_date
-    assert f'This record last changed on <time datetime="{changed.isoformat()}">' in html
+    assert f'This record last changed on <time datetime="{changed.date().isoformat()}">' in html
     assert "secret-editor-name" not in html

@@ -8,9 +8,8 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
-from .. import timeline
 from ..forms import FilterForm, TalkFilter, TimelineFilter
-from ..models import Talk
+from ..models import Talk, TimelineEntry
 
 PER_PAGE = 50
 
@@ -32,9 +31,15 @@ def render_browse(request: HttpRequest, template: str, context: dict, form: Filt
 @vary_on_headers("HX-Request")
 def talk_list(request: HttpRequest) -> HttpResponse:
     form = TalkFilter(request.GET)
-    talks = list(Talk.objects.for_cards())
-    shown = form.filter(talks)
-    context = {"form": form, "talks": shown, "facets": form.facet_counts(talks), "summary": form.describe(len(shown))}
+    talks = Talk.objects.published()
+    page = Paginator(form.filter(Talk.objects.for_cards()), PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "talks": page.object_list,
+        "facets": form.facet_counts(talks),
+        "summary": form.describe(page.paginator.count),
+    }
     return render_browse(request, "talks/talk_list.html", context, form)
 
 
@@ -42,13 +47,12 @@ def talk_list(request: HttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def timeline_view(request: HttpRequest) -> HttpResponse:
     form = TimelineFilter(request.GET)
-    entries = timeline.entries()
-    shown = form.filter(entries)
-    page = Paginator(shown, PER_PAGE).get_page(request.GET.get("page"))
+    entries = TimelineEntry.objects.all()
+    page = Paginator(form.filter(entries).for_display(), PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
         "facets": form.facet_counts(entries),
-        "summary": form.describe(len(shown)),
+        "summary": form.describe(page.paginator.count),
     }
     return render_browse(request, "talks/timeline.html", context, form)

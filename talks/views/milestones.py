@@ -7,8 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from .. import timeline
-from ..models import Milestone, Party, Topic
+from ..models import Milestone, Party, TimelineEntry, Topic
 
 
 @require_safe
@@ -23,6 +22,6 @@ def milestone_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         slug=slug,
     )
-    return render(
-        request, "talks/milestone_detail.html", {"milestone": milestone, "entry": timeline.milestone_entry(milestone)}
-    )
+    # Its entry says how the timeline shows it; a milestone of a draft talk has none, and is not shown.
+    entry = get_object_or_404(TimelineEntry, anchor=f"milestone-{milestone.slug}")
+    return render(request, "talks/milestone_detail.html", {"milestone": milestone, "entry": entry})

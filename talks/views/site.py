@@ -6,6 +6,7 @@ import logging
 import sys
 
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -13,18 +14,21 @@ from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from .. import timeline
-from ..models import Talk
+from ..models import Talk, TimelineEntry
+
+# How many talks the home page shows, the latest first; the talks page has them all.
+HOME_TALKS = 6
 
 logger = logging.getLogger(__name__)
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    # The latest five of the dated entries, newest first; undated ones sort last
-    # on the timeline, but say nothing about what is latest.
-    dated = [entry for entry in timeline.entries() if entry.start]
-    return render(request, "talks/home.html", {"talks": Talk.objects.for_cards(), "latest": dated[:-6:-1]})
+    # The latest five of the dated entries, newest first: undated ones sort
+    # last on the timeline, but say nothing about what is latest.
+    latest = TimelineEntry.objects.filter(start_date__isnull=False).order_by("-start_date", "-sequence", "-title")
+    talks = Talk.objects.for_cards().order_by(F("start_date").desc(nulls_last=True), "name")[:HOME_TALKS]
+    return render(request, "talks/home.html", {"talks": talks, "latest": latest.for_display()[:5]})
 
 
 @require_safe

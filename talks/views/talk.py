@@ -11,9 +11,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from .. import timeline
 from ..forms import CompareForm, PositionFilter
-from ..models import Delegation, DelegationMember, Party, Position, Talk, Topic
+from ..models import Delegation, DelegationMember, Party, Position, Talk, TimelineEntry, Topic
 from .browse import render_browse
 
 # The order a reader expects, with each role's heading.
@@ -73,7 +72,7 @@ def talk_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "talks/talk_detail.html",
         {
             "talk": talk,
-            "entries": timeline.entries(talk),
+            "entries": TimelineEntry.objects.filter(talk=talk).for_display(),
             "delegation_groups": delegations_of(talk),
             "matrix": matrix_of(list(talk.positions.for_matrix())),
         },
@@ -91,7 +90,7 @@ def delegations(request: HttpRequest, slug: str) -> HttpResponse:
 def positions(request: HttpRequest, slug: str) -> HttpResponse:
     talk = get_object_or_404(Talk.objects.published(), slug=slug)
     form = PositionFilter(request.GET, talk=talk)
-    shown = form.filter(talk.positions.for_matrix())
+    shown = list(form.filter(talk.positions.for_matrix()))
     context = {"talk": talk, "form": form, "matrix": matrix_of(shown), "summary": form.describe(len(shown))}
     return render_browse(request, "talks/positions.html", context, form)
 

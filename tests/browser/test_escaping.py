@@ -139,6 +139,9 @@ def name_and_slug(page: Page, field: str, value: str, slug: str) -> None:
     page.fill("#id_slug", slug)
     page.dispatch_event("#id_slug", "change")
     page.fill(f"#id_{field}", value)
+    # The payloads' names resemble each other: each is a record of its own.
+    if page.locator("#id_not_a_duplicate").count():
+        page.check("#id_not_a_duplicate")
 
 
 def choose(page: Page, field_id: str, search: str) -> None:
@@ -343,6 +346,7 @@ PAYLOAD_SLUGS = {
     "parties": "payload-party-a",
     "people": "payload-person",
     "sources": "payload-source",
+    "milestones": "payload-milestone",
 }
 
 

@@ -18,8 +18,7 @@ from django.conf import settings as django_settings
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
-from talks.models import Talk
-from talks.timeline import Entry
+from talks.models import Talk, TimelineEntry
 
 from ..pages import HTMX, ONE_RECORD, PAGES, names
 
@@ -49,8 +48,8 @@ VALID = {
     "b": SLUGS["party"],
     "topic": SLUGS["topic"],
     "process": SLUGS["process"],
-    "kind": list(Entry.KINDS),
-    "status": [status for status, _ in [*Entry.STATUSES, *Talk.Status.choices]],
+    "kind": list(TimelineEntry.KINDS),
+    "status": [status for status, _ in [*TimelineEntry.STATUSES, *Talk.Status.choices]],
     "start": ["2016-12-30", "2017-01-01", "2017-01-23", "2017-01-24", "2017-02-08", "2017-12-31"],
     "end": ["2016-12-31", "2017-01-23", "2017-01-31", "2017-02-08", "2018-01-01"],
     "year": ["2016", "2017", "2018"],

@@ -1,0 +1,114 @@
+"""The timeline's entries follow every change to what they show, in the
+same transaction, so that the next reader sees it; and rebuilding them from
+the record gives the same entries."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from talks import timeline
+from talks.models import Citation, Milestone, Party, Position, Session, Talk, TimelineEntry, Topic
+
+from .builders import make_editor, make_party, make_topic
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot() -> dict:
+    """Every entry with what readers see of it."""
+    return {
+        entry.anchor: (
+            entry.kind,
+            entry.status,
+            entry.title,
+            entry.start_date,
+            entry.last_day,
+            entry.talk_id,
+            entry.text,
+            sorted(entry.parties.values_list("slug", flat=True)),
+            sorted(entry.topics.values_list("slug", flat=True)),
+        )
+        for entry in TimelineEntry.objects.all()
+    }
+
+
+def titles(**filters) -> list[str]:
+    return list(TimelineEntry.objects.filter(**filters).values_list("title", flat=True))
+
+
+def test_the_seed_has_an_entry_for_each_talk_session_and_milestone(seeded):
+    assert TimelineEntry.objects.count() == Talk.objects.count() + Session.objects.count() + Milestone.objects.count()
+
+
+def test_an_edit_in_the_admin_is_on_the_next_readers_timeline(client, seeded):
+    session = Session.objects.get(talk__slug="astana-2017-01", sequence=1)
+    editor = client
+    editor.force_login(make_editor())
+    url = reverse("admin:talks_session_change", args=[session.pk])
+    form = editor.get(url).context["adminform"].form
+    kept = {name: value for name, value in form.initial.items() if value is not None}
+    data = kept | {
+        "title": "Opening, as renamed",
+        "talk": session.talk_id,
+        "parties": [p.pk for p in session.parties.all()],
+        "people": [p.pk for p in session.people.all()],
+    }
+    prefix = "talks-citation-content_type-object_id"
+    data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    assert editor.post(url, data).status_code == 302
+    editor.logout()
+    assert "Opening, as renamed" in client.get("/timeline/").content.decode()
+
+
+def test_entries_follow_changes_to_records_parties_topics_and_citations(seeded):
+    talk = Talk.objects.get(slug="astana-2017-01")
+    session = Session.objects.create(talk=talk, title="Late session", kind="plenary", sequence=9)
+    assert "Late session" not in titles(), "a session without a source is a draft"
+
+    Citation.objects.create(fact=session, note="From the public record.")
+    assert "Late session" in titles()
+
+    party = make_party(name="Newcomers", slug="newcomers")
+    Citation.objects.create(fact=party, note="Public record.")
+    session.parties.add(party)
+    assert "Late session" in titles(parties=party)
+    party.name = "Latecomers"
+    party.save()
+    assert "latecomers" in TimelineEntry.objects.get(anchor=f"session-{session.pk}").text
+
+    topic = make_topic(name="prisoners", slug="prisoners")
+    position = Position.objects.create(
+        talk=talk, session=session, party=party, topic=topic, stance="demands", summary="Free them"
+    )
+    assert titles(topics=topic) == [], "a position without a source is a draft"
+    Citation.objects.create(fact=position, note="Public record.")
+    assert set(titles(topics=topic)) == {"Late session", talk.name}
+
+    session.start_date = datetime.date(2017, 1, 24)
+    session.save()
+    assert TimelineEntry.objects.get(anchor=f"session-{session.pk}").start_date == datetime.date(2017, 1, 24)
+
+    session.citations.all().delete()
+    assert "Late session" not in titles()
+
+    Milestone.objects.get(slug="ceasefire-2016-12-30").delete()
+    assert not TimelineEntry.objects.filter(anchor="milestone-ceasefire-2016-12-30").exists()
+
+
+def test_a_talk_that_becomes_a_draft_takes_its_sessions_off_the_timeline(seeded):
+    talk = Talk.objects.get(slug="astana-2017-01")
+    talk.citations.all().delete()
+    assert not TimelineEntry.objects.filter(talk=talk).exists()
+
+
+def test_rebuilding_gives_the_entries_that_the_changes_kept(seeded):
+    talk = Talk.objects.get(slug="astana-2017-01")
+    party = Party.objects.get(slug="egypt")
+    talk.convened_by.add(party)
+    Topic.objects.filter(slug="ceasefire").update(name="truce")  # no signal: rebuild mends it
+    topic = Topic.objects.get(slug="ceasefire")
+    topic.save()
+    kept = snapshot()
+    timeline.rebuild()
+    assert snapshot() == kept
