@@ -3,6 +3,7 @@ posts they hold; talks, their sessions and the delegations at the table;
 what each side said it wanted; and, on every fact, the passage of the source
 it comes from."""
 
+import uuid
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 
@@ -16,6 +17,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
@@ -1118,6 +1120,38 @@ class TimelineEntry(models.Model):
     def citations(self) -> list[Citation]:
         """Its record's citations that its marker shows; prefetch the fact's citations."""
         return self.fact.citations_about(self.cited, whole=self.cites_whole)
+
+
+class DataVersion(models.Model):
+    """One row: a token that every write to the record replaces, in the
+    writer's own transaction, so that every worker and every server sees it
+    change with the data. Reader pages are cached and revalidated by it. A
+    random token rather than a counter: a restored backup brings its own
+    token, and a page cached under it shows exactly that data."""
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "data version"
+
+    def __str__(self):
+        return self.token
+
+    @classmethod
+    def bump(cls, using: str = "default") -> None:
+        token, now = uuid.uuid4().hex, timezone.now()
+        if not cls.objects.using(using).filter(pk=1).update(token=token, changed_at=now):
+            cls.objects.using(using).update_or_create(pk=1, defaults={"token": token, "changed_at": now})
+
+    @classmethod
+    def current(cls, using: str = "default") -> "DataVersion":
+        """The version, one query; a database without one yet gets one."""
+        version = cls.objects.using(using).filter(pk=1).first()
+        if version is None:
+            cls.bump(using)
+            version = cls.objects.using(using).get(pk=1)
+        return version
 
 
 class FixtureLoad(models.Model):

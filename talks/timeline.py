@@ -22,6 +22,7 @@ from django.dispatch import receiver
 from .dates import DatePrecision, DateQualifier, PartialDate
 from .models import (
     Citation,
+    DataVersion,
     Delegation,
     Milestone,
     Party,
@@ -162,6 +163,7 @@ def refresh(records: Iterable[Talk | Session | Milestone]) -> None:
 def rebuild() -> None:
     """Every entry made afresh from the record: after a load that bypassed
     the signals (bulk inserts), or to mend a timeline out of step."""
+    DataVersion.bump()
     TimelineEntry.objects.all().delete()
     for model in RECORDS:
         kind = ContentType.objects.get_for_model(model)

@@ -1,5 +1,6 @@
 import os
 import shutil
+import socket
 import uuid
 from pathlib import Path
 
@@ -22,6 +23,14 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # The server that the tests of the move to PostgreSQL, and of its backups,
 # make databases of their own on, whatever DATABASE_URL says.
 POSTGRES = os.environ.get("PARLEY_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+
+
+@pytest.fixture(autouse=True)
+def no_page_cache(settings):
+    """Pages rendered afresh for every request, so that a test sees what the
+    view does; the tests of the cache itself (tests/test_caching.py) put a
+    real one back."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 
 
 @pytest.fixture
@@ -54,6 +63,18 @@ def postgres_server() -> str:
         if not shutil.which(tool):
             _missing(f"needs PostgreSQL's {tool} on PATH")
     return POSTGRES
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    """The Redis server's URL, for the shared page cache."""
+    url = os.environ.get("PARLEY_TEST_REDIS", "redis://127.0.0.1:6379/15")
+    host, _, port = url.removeprefix("redis://").split("/")[0].partition(":")
+    try:
+        socket.create_connection((host, int(port or 6379)), timeout=3).close()
+    except OSError as error:
+        _missing(f"needs the Redis server at {url} (set PARLEY_TEST_REDIS): {error}")
+    return url
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from talks.models import (
     Citation,
+    DataVersion,
     Delegation,
     DelegationMember,
     FixtureLoad,
@@ -185,12 +186,12 @@ def test_impossible_date_shows_an_error_and_saves_nothing(editor_client):
 
 def record_models() -> list:
     """The talks app's models, without the history's (which the admin shows
-    on each record's history page) and the timeline's entries (derived from
-    the record, never edited)."""
+    on each record's history page) and what follows from the record, never
+    edited: the timeline's entries and the data version."""
     return [
         model
         for model in apps.get_app_config("talks").get_models()
-        if not hasattr(model, "instance_type") and model is not TimelineEntry
+        if not hasattr(model, "instance_type") and model not in (TimelineEntry, DataVersion)
     ]
 
 

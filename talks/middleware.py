@@ -1,0 +1,171 @@
+"""The reader's pages, served as cheaply as the data allows.
+
+ReaderCacheMiddleware: a reader page is the same for every reader until the
+record changes, so it is answered by the data version (DataVersion): an
+ETag from the version answers a revalidation with 304 after one query, and
+a page rendered once is kept in Django's cache under the version, the path,
+the normalised query, the HTMX headers and the encoding.
+
+CompressionMiddleware: reader pages and open data in brotli where the client
+takes it, else gzip; never the admin's pages, whose CSRF tokens compression
+would expose to a BREACH attack.
+"""
+
+import gzip
+import hashlib
+from collections.abc import Iterator
+
+import brotli
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import http_date, parse_etags
+from django.utils.text import compress_sequence
+
+from .models import DataVersion
+
+# What a shared cache (a proxy, a CDN) may serve without asking again.
+SHARED_MAX_AGE = 10
+# Paths that are not reader pages: never cached, never compressed here.
+NOT_READER = (f"/{settings.ADMIN_PATH}", settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/")
+NOT_CACHED = ("/healthz", "/favicon.ico")
+COMPRESSIBLE = ("text/html", "application/json", "text/csv", "text/plain")
+# Below this, compression costs more than it saves.
+SMALLEST = 200
+# Brotli's quality for pages made on request: 5 of 11 compresses nearly as
+# well as 11 at a small fraction of the time.
+BROTLI_QUALITY = 5
+HTMX_HEADERS = ("HX-Request", "HX-History-Restore-Request")
+
+
+def chosen_encoding(request: HttpRequest) -> str:
+    """brotli or gzip, as the client's Accept-Encoding allows; "" for none."""
+    offered = {}
+    for part in request.headers.get("Accept-Encoding", "").split(","):
+        name, _, params = part.strip().partition(";")
+        quality = params.strip().removeprefix("q=") if params.strip().startswith("q=") else "1"
+        try:
+            offered[name.strip().lower()] = float(quality)
+        except ValueError:
+            continue
+    for encoding in ("br", "gzip"):
+        if offered.get(encoding, 0) > 0:
+            return encoding
+    return ""
+
+
+def is_reader_page(request: HttpRequest) -> bool:
+    return not request.path.startswith(NOT_READER)
+
+
+class ReaderCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD") or not is_reader_page(request) or request.path in NOT_CACHED:
+            return self.get_response(request)
+        try:
+            version = DataVersion.current()
+        except DatabaseError:
+            # The view meets the same error and answers it as always (the 503 page).
+            return self.get_response(request)
+        variant = self.variant(request)
+        etag = f'"{version.token[:16]}-{variant[:16]}"'
+        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+            return self.label(HttpResponseNotModified(), etag, version)
+        key = f"parley:page:{version.token}:{variant}"
+        stored = cache.get(key)
+        if stored is not None:
+            status, headers, content = stored
+            response = HttpResponse(content, status=status)
+            for name, value in headers:
+                response[name] = value
+        else:
+            response = self.get_response(request)
+            if self.keepable(request, response):
+                headers = [(name, value) for name, value in response.items() if name.lower() != "content-length"]
+                cache.set(key, (response.status_code, headers, response.content), settings.READER_CACHE_SECONDS)
+        if response.status_code == 200:
+            self.label(response, etag, version)
+        return response
+
+    @staticmethod
+    def variant(request: HttpRequest) -> str:
+        """What the page depends on besides the data, as a digest."""
+        query = sorted((name, value) for name in request.GET for value in request.GET.getlist(name))
+        parts = [request.path, repr(query), *(request.headers.get(name, "") for name in HTMX_HEADERS)]
+        parts.append(chosen_encoding(request))
+        return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+    @staticmethod
+    def keepable(request: HttpRequest, response: HttpResponse) -> bool:
+        """Whether every reader may be given this response later: a whole,
+        successful page that sets no cookie and does not depend on one."""
+        return (
+            request.method == "GET"
+            and response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and "Cookie" not in response.get("Vary", "")
+        )
+
+    @staticmethod
+    def label(response: HttpResponse, etag: str, version: DataVersion) -> HttpResponse:
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(version.changed_at.timestamp())
+        # Browsers ask again each time (a 304 costs one query); a shared
+        # cache may keep the page for a few seconds.
+        patch_cache_control(response, public=True, max_age=0, must_revalidate=True, s_maxage=SHARED_MAX_AGE)
+        patch_vary_headers(response, ("Accept-Encoding", *HTMX_HEADERS))
+        return response
+
+
+class CompressionMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Accept-Encoding",))
+        encoding = chosen_encoding(request)
+        content_type = response.get("Content-Type", "").split(";")[0].strip()
+        if (
+            not encoding
+            or not is_reader_page(request)
+            or response.has_header("Content-Encoding")
+            or content_type not in COMPRESSIBLE
+        ):
+            return response
+        if response.streaming:
+            response.streaming_content = compress_stream(response.streaming_content, encoding)
+            del response["Content-Length"]
+        else:
+            if len(response.content) < SMALLEST:
+                return response
+            compressed = compress(response.content, encoding)
+            if len(compressed) >= len(response.content):
+                return response
+            response.content = compressed
+            response["Content-Length"] = str(len(compressed))
+        response["Content-Encoding"] = encoding
+        return response
+
+
+def compress(content: bytes, encoding: str) -> bytes:
+    if encoding == "br":
+        return brotli.compress(content, quality=BROTLI_QUALITY)
+    return gzip.compress(content, compresslevel=6, mtime=0)
+
+
+def compress_stream(chunks: Iterator[bytes], encoding: str) -> Iterator[bytes]:
+    if encoding == "br":
+        compressor = brotli.Compressor(quality=BROTLI_QUALITY)
+        for chunk in chunks:
+            if part := compressor.process(chunk):
+                yield part
+        yield compressor.finish()
+    else:
+        yield from compress_sequence(chunks)

@@ -1,0 +1,149 @@
+"""Reader pages cached and revalidated by the data version, compressed, and
+the same for every reader: no cookie."""
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+
+import brotli
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from talks.models import DataVersion, Party
+
+from .builders import make_editor
+from .pages import HTMX, PAGES, names
+
+pytestmark = pytest.mark.django_db
+
+TIMELINE = "/timeline/"
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def queries(client, url: str, **headers):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, **headers)
+    return response, len(captured)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=names(PAGES))
+def test_a_reader_page_sets_no_cookie_and_does_not_vary_by_cookie(client, seeded, page):
+    response = client.get(page.path)
+    assert response.cookies == {} or not response.cookies
+    assert "Cookie" not in response.get("Vary", "")
+
+
+def test_a_reader_page_says_how_to_revalidate_it(client, seeded):
+    response = client.get(TIMELINE)
+    assert response["ETag"].startswith('"')
+    assert response["Last-Modified"]
+    control = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"public", "max-age=0", "must-revalidate"} <= control
+    assert any(part.startswith("s-maxage=") for part in control)
+    assert {"Accept-Encoding", "HX-Request"} <= {part.strip() for part in response["Vary"].split(",")}
+
+
+def test_a_revalidation_of_an_unchanged_page_is_a_304_after_one_query(client, seeded):
+    etag = client.get(TIMELINE)["ETag"]
+    response, count = queries(client, TIMELINE, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+    assert count == 1
+
+
+def test_the_full_page_and_its_htmx_fragment_have_their_own_etags(client, seeded):
+    assert client.get(TIMELINE)["ETag"] != client.get(TIMELINE, **HTMX)["ETag"]
+    etag = client.get(TIMELINE)["ETag"]
+    assert client.get(TIMELINE, HTTP_IF_NONE_MATCH=etag, **HTMX).status_code == 200
+
+
+def test_a_page_rendered_once_is_served_from_the_cache_after_one_query(client, seeded, page_cache):
+    first, rendering = queries(client, TIMELINE)
+    again, count = queries(client, TIMELINE)
+    assert rendering > 5
+    assert count == 1
+    assert again.content == first.content
+
+
+def test_an_edit_in_the_admin_is_on_the_next_readers_request(client, seeded, page_cache):
+    party = Party.objects.get(slug="egypt")
+    url = party.get_absolute_url()
+    before = client.get(url)
+    assert "Edited in the admin." not in before.content.decode()
+
+    editor = type(client)()
+    editor.force_login(make_editor())
+    change = reverse("admin:talks_party_change", args=[party.pk])
+    form = editor.get(change).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data |= {"description": "Edited in the admin.", "member_of": []}
+    for prefix in ("talks-alias-content_type-object_id", "memberships", "talks-citation-content_type-object_id"):
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    assert editor.post(change, data).status_code == 302
+
+    revalidated = client.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert revalidated.status_code == 200
+    assert "Edited in the admin." in revalidated.content.decode()
+    assert revalidated["ETag"] != before["ETag"]
+
+
+def test_every_write_changes_the_data_version(db):
+    before = DataVersion.current().token
+    Party.objects.create(name="Newland", slug="newland", kind="state")
+    assert DataVersion.current().token != before
+
+
+@pytest.mark.parametrize(("accept", "encoding"), [("br, gzip", "br"), ("gzip", "gzip"), ("", None)])
+def test_reader_pages_are_compressed_as_the_client_allows(client, seeded, accept, encoding):
+    plain = client.get(TIMELINE).content
+    response = client.get(TIMELINE, HTTP_ACCEPT_ENCODING=accept)
+    assert response.get("Content-Encoding") == encoding
+    body = {"br": brotli.decompress, "gzip": gzip.decompress, None: lambda content: content}[encoding](response.content)
+    assert body == plain
+    if encoding:
+        assert len(response.content) < len(plain) / 3
+
+
+def test_streamed_open_data_is_compressed_too(client, seeded):
+    response = client.get("/timeline.json", HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
+    data = json.loads(gzip.decompress(b"".join(response.streaming_content)))
+    assert data["entries"]
+
+
+def test_admin_pages_are_not_compressed_for_their_csrf_tokens_sake(client, db):
+    client.force_login(make_editor())
+    response = client.get(reverse("admin:index"), HTTP_ACCEPT_ENCODING="br, gzip")
+    assert response.status_code == 200
+    assert not response.has_header("Content-Encoding")
+    assert not response.has_header("ETag")
+
+
+def test_several_app_servers_share_the_cache_in_redis_when_told_to(redis_server):
+    """In a process of its own, as an operator sets DJANGO_CACHE_URL."""
+    script = (
+        "from django.core.cache import cache; cache.set('parley-test', 'shared', 30); print(cache.get('parley-test'))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env |= {"DJANGO_CACHE_URL": redis_server}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v0", "-c", script],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "shared"
