@@ -782,3 +782,18 @@ def test_a_records_page_says_when_it_last_changed_and_never_who(client, seeded, 
     changed = party.history.latest("history_date").history_date
     assert f'This record last changed on <time datetime="{changed.date().isoformat()}">' in html
     assert "secret-editor-name" not in html
+
+
+@pytest.mark.parametrize(("url", "make"), [("/parties/", make_party), ("/people/", make_person)])
+def test_a_long_list_comes_a_page_at_a_time_with_links_between_pages(client, seeded, url, make):
+    source = Citation.objects.filter(source__isnull=False).first().source
+    for number in range(60):
+        record = make(name=f"Zed {number:02d}")
+        Citation.objects.create(fact=record, source=source, excerpt="Astana")
+    first = client.get(url).content.decode()
+    assert "Page 1 of 2" in first
+    assert 'rel="next" href="?page=2"' in first
+    assert "Zed 59" not in first
+    second = client.get(url, {"page": "2"}).content.decode()
+    assert "Zed 59" in second
+    assert 'rel="prev" href="?page=1"' in second

@@ -1,7 +1,7 @@
 """The lists across the record: a filter form bound to request.GET, facet
 counts, and for an HTMX request the "browse" partial of the same template."""
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -12,6 +12,12 @@ from ..forms import FilterForm, TalkFilter, TimelineFilter
 from ..models import Talk, TimelineEntry
 
 PER_PAGE = 50
+
+
+def paginate(request: HttpRequest, items) -> Page:
+    """The page of a list the query string asks for (the first, or the last
+    for a number past the end)."""
+    return Paginator(items, PER_PAGE).get_page(request.GET.get("page"))
 
 
 def render_browse(request: HttpRequest, template: str, context: dict, form: FilterForm) -> HttpResponse:
@@ -32,7 +38,7 @@ def render_browse(request: HttpRequest, template: str, context: dict, form: Filt
 def talk_list(request: HttpRequest) -> HttpResponse:
     form = TalkFilter(request.GET)
     talks = Talk.objects.published()
-    page = Paginator(form.filter(Talk.objects.for_cards()), PER_PAGE).get_page(request.GET.get("page"))
+    page = paginate(request, form.filter(Talk.objects.for_cards()))
     context = {
         "form": form,
         "page": page,
@@ -48,7 +54,7 @@ def talk_list(request: HttpRequest) -> HttpResponse:
 def timeline_view(request: HttpRequest) -> HttpResponse:
     form = TimelineFilter(request.GET)
     entries = TimelineEntry.objects.all()
-    page = Paginator(form.filter(entries).for_display(), PER_PAGE).get_page(request.GET.get("page"))
+    page = paginate(request, form.filter(entries).for_display())
     context = {
         "form": form,
         "page": page,

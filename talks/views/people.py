@@ -9,14 +9,18 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from ..models import Alias, Claim, Delegation, DelegationMember, Party, PartyMembership, Person, Position, Post, Session
+from .browse import paginate
 
 
 @require_safe
 def party_list(request: HttpRequest) -> HttpResponse:
+    """The parties by kind, a page at a time."""
+    parties = Party.objects.published().order_by("kind", "name", "pk")
+    page = paginate(request, parties.prefetch_related(Prefetch("aliases", queryset=Alias.objects.published())))
     kinds = defaultdict(list)
-    for party in Party.objects.published().prefetch_related(Prefetch("aliases", queryset=Alias.objects.published())):
+    for party in page.object_list:
         kinds[party.get_kind_display()].append(party)
-    return render(request, "talks/party_list.html", {"kinds": sorted(kinds.items())})
+    return render(request, "talks/party_list.html", {"kinds": list(kinds.items()), "page": page})
 
 
 @require_safe
@@ -50,7 +54,8 @@ def person_list(request: HttpRequest) -> HttpResponse:
     people = Person.objects.published().prefetch_related(
         Prefetch("posts", queryset=Post.objects.published().select_related("organisation"))
     )
-    return render(request, "talks/person_list.html", {"people": people})
+    page = paginate(request, people)
+    return render(request, "talks/person_list.html", {"people": page.object_list, "page": page})
 
 
 @require_safe

@@ -9,11 +9,13 @@ from django.views.decorators.http import require_safe
 
 from ..models import Citation, Source
 from ..text import find_excerpt
+from .browse import paginate
 
 
 @require_safe
 def source_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "talks/source_list.html", {"sources": Source.objects.all()})
+    page = paginate(request, Source.objects.all())
+    return render(request, "talks/source_list.html", {"sources": page.object_list, "page": page})
 
 
 @dataclass
