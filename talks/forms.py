@@ -66,6 +66,74 @@ def slug_choice(queryset, label: str) -> forms.ModelChoiceField:
     )
 
 
+class RecordSearch(forms.TextInput):
+    """A text box for a record's name, which suggests records as the reader
+    types (htmx asks the suggest view; the suggestions are links that apply
+    the filter); without JavaScript the typed name is looked up on submit."""
+
+    template_name = "talks/widgets/record_search.html"
+    input_type = "search"
+
+    def __init__(self, kind: str, listing: str):
+        super().__init__(attrs={"class": "record-search__input", "autocomplete": "off", "maxlength": MAX_TEXT})
+        self.kind, self.listing = kind, listing
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"] |= {"kind": self.kind, "listing": self.listing}
+        return context
+
+
+class RecordField(forms.ModelChoiceField):
+    """A record the reader names: by its slug (as links and facets give it),
+    its name or another of its names, whatever the case and accents. Among
+    thousands of records, a text box rather than a dropdown of all of them."""
+
+    def __init__(self, queryset, label: str, kind: str, listing: str):
+        super().__init__(
+            queryset=queryset,
+            to_field_name="slug",
+            required=False,
+            label=label,
+            widget=RecordSearch(kind, listing),
+        )
+        self.noun = label.lower()
+
+    def to_python(self, value):
+        value = (value or "").strip()
+        if value in self.empty_values:
+            return None
+        if found := self.queryset.filter(slug=value).first():
+            return found
+        model = self.queryset.model
+        if hasattr(model, "folded"):
+            key = fold(value)
+            named = self.queryset.filter(Q(folded=key) | Q(aliases__folded=key)).distinct()
+        else:
+            named = self.queryset.filter(name__iexact=value)
+        matches = list(named[:6])
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise forms.ValidationError(f"there is no {self.noun} “{value[:40]}”", code="invalid_choice")
+        names = ", ".join(str(record) for record in matches[:5])
+        raise forms.ValidationError(f"“{value[:40]}” names more than one {self.noun} ({names}): choose one")
+
+    def valid_value(self, value):
+        return True
+
+    def prepare_value(self, value):
+        """What the box shows: the record's own name, however it was named
+        (the address carries the slug); what was typed, if it names none."""
+        if isinstance(value, str) and value.strip():
+            try:
+                record = self.to_python(value)
+            except forms.ValidationError:
+                return value
+            return record.name if record else value
+        return super().prepare_value(value)
+
+
 def stated_at(talk: Talk):
     """The positions readers see at a talk."""
     return Position.objects.published().filter(talk=talk)
@@ -118,10 +186,11 @@ class FilterForm(forms.Form):
         return notes
 
     def query(self) -> QueryDict:
-        """The applied filters as a query string: the page's canonical URL."""
+        """The applied filters as a query string: the page's canonical URL,
+        naming a record by its slug however the reader named it."""
         query = QueryDict(mutable=True)
-        for name in self.applied:
-            query[name] = self.data[name]
+        for name, value in self.applied.items():
+            query[name] = getattr(value, "slug", None) or self.data[name]
         return query
 
     def filter(self, items: QuerySet, skip: str = "") -> QuerySet:
@@ -173,9 +242,9 @@ class TimelineFilter(FilterForm):
     # In the order the summary reads: "Showing 2 opening sessions that are held at the Astana talks…"
     kind = forms.ChoiceField(required=False, label="Kind", choices=[("", "Any kind"), *TimelineEntry.KINDS.items()])
     status = forms.ChoiceField(required=False, label="Status", choices=[("", "Any status"), *TimelineEntry.STATUSES])
-    talk = slug_choice(Talk.objects.published(), "Talk")
-    party = slug_choice(Party.objects.published(), "Party")
-    topic = slug_choice(Topic.objects.published(), "Topic")
+    talk = RecordField(Talk.objects.published(), "Talk", "talk", "timeline")
+    party = RecordField(Party.objects.published(), "Party", "party", "timeline")
+    topic = RecordField(Topic.objects.published(), "Topic", "topic", "timeline")
     start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
     q = forms.CharField(required=False, label="Text", max_length=MAX_TEXT, strip=True)
@@ -270,8 +339,8 @@ class TalkFilter(FilterForm):
     status = forms.ChoiceField(required=False, label="Status", choices=[("", "Any status"), *Talk.Status.choices])
     year = forms.IntegerField(required=False, label="Year", min_value=1900, max_value=2100)
     place = forms.CharField(required=False, label="Place", max_length=MAX_TEXT)
-    party = slug_choice(Party.objects.published(), "Party")
-    process = slug_choice(Process.objects.published(), "Process")
+    party = RecordField(Party.objects.published(), "Party", "party", "talk_list")
+    process = RecordField(Process.objects.published(), "Process", "process", "talk_list")
 
     noun = ("talk", "talks")
 

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     # Before staticfiles, so runserver serves static files the way production does.
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Django's own form widget templates, for the renderer below.
+    "django.forms",
     "django_htmx",
     "axes",
     "simple_history",
@@ -87,6 +89,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "talks.urls"
+# Form widgets rendered from the site's templates too (templates/talks/widgets/).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "talks.wsgi.application"
 
 TEMPLATES = [

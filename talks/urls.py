@@ -13,6 +13,7 @@ urlpatterns = [
     path("talks/<slug:slug>/positions/", talk.positions, name="positions"),
     path("talks/<slug:slug>/positions/compare/", talk.compare, name="compare"),
     path("timeline/", browse.timeline_view, name="timeline"),
+    path("suggest/<slug:kind>/", browse.suggest, name="suggest"),
     path("milestones/<slug:slug>/", milestones.milestone_detail, name="milestone"),
     path("timeline.json", exports.timeline_export, {"format": "json"}, name="timeline_json"),
     path("timeline.csv", exports.timeline_export, {"format": "csv"}, name="timeline_csv"),

@@ -21,7 +21,8 @@ class ReaderPage:
     name: str
     # The address on the seed data, query string included where the page needs one.
     path: str
-    # "html" for a page in the site's look, "data" for open data, "plain" for text.
+    # "html" for a page in the site's look, "data" for open data, "plain" for
+    # text, "part" for a piece of a page that htmx fetches.
     kind: str = "html"
     form: type[FilterForm] | None = None
     # A filter that keeps some of the page's results but not all.
@@ -84,6 +85,8 @@ PAGES = [
     ReaderPage("source", SOURCE, pattern="/sources/{}/"),
     ReaderPage("search", "/search/?q=Alloush", form=SearchForm, example={"q": "Astana"}),
     ReaderPage("health", "/healthz", "plain"),
+    # A filter's suggestions as the reader types: a part of a page, for htmx.
+    ReaderPage("suggest", "/suggest/party/?listing=timeline&field=party&party=syr", "part"),
 ]
 
 BY_NAME = {page.name: page for page in PAGES}

@@ -797,3 +797,55 @@ def test_a_long_list_comes_a_page_at_a_time_with_links_between_pages(client, see
     second = client.get(url, {"page": "2"}).content.decode()
     assert "Zed 59" in second
     assert 'rel="prev" href="?page=1"' in second
+
+
+# Records named by typing: a text box with suggestions, not a dropdown of every record.
+
+
+def test_the_timelines_talk_party_and_topic_are_text_boxes_not_dropdowns_of_every_record(client, seeded):
+    html = client.get("/timeline/").content.decode()
+    for name in ("talk", "party", "topic"):
+        assert f'<select name="{name}"' not in html
+        assert re.search(rf'<input type="search" name="{name}"[^>]*hx-get="/suggest/', html)
+    assert 'value="syrian-opposition"' not in html
+
+
+@pytest.mark.parametrize("typed", ["Syrian opposition", "syrian-opposition", "SYRIAN OPPOSITION", "the Opposition"])
+def test_a_party_named_by_any_of_its_names_filters_the_timeline(client, seeded, typed):
+    response = client.get("/timeline/", {"party": typed})
+    page = text_of(response)
+    assert "involving Syrian opposition" in page
+    assert 'value="Syrian opposition"' in response.content.decode()
+    fragment = client.get("/timeline/", {"party": typed}, **HTMX)
+    assert fragment["HX-Push-Url"] == "/timeline/?party=syrian-opposition"
+
+
+def test_a_name_that_fits_no_record_is_reported(client, seeded):
+    assert "The party filter “Atlantis” was ignored: there is no party “Atlantis”." in text_of(
+        client.get("/timeline/", {"party": "Atlantis"})
+    )
+
+
+def test_suggestions_are_links_that_apply_the_filter_and_keep_the_others(client, seeded):
+    response = client.get(
+        "/suggest/party/", {"listing": "timeline", "field": "party", "party": "syr", "kind": "opening"}
+    )
+    html = response.content.decode()
+    assert "match “syr”" in html
+    assert 'href="/timeline/?kind=opening&amp;party=syrian-government"' in html
+    assert 'href="/timeline/?kind=opening&amp;party=syrian-opposition"' in html
+    assert "Russia" not in html
+
+
+def test_suggestions_find_a_party_by_another_of_its_names(client, seeded):
+    html = client.get("/suggest/party/", {"listing": "timeline", "field": "party", "party": "jaish al-is"}).content
+    assert b"party=jaysh-al-islam" in html
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"listing": "admin", "field": "party"}, {"listing": "timeline", "field": "password"}, {}],
+)
+def test_a_suggestion_request_for_no_filter_is_a_400(client, seeded, params):
+    assert client.get("/suggest/party/", params).status_code == 400
+    assert client.get("/suggest/user/", {"listing": "timeline", "field": "party"}).status_code == 400

@@ -11,3 +11,14 @@ document.addEventListener("htmx:afterSettle", (event) => {
     if (heading) heading.focus({ preventScroll: true });
   }
 });
+
+// A filter's text box (a party, a talk, a topic named by typing) suggests
+// records as one types; leaving it must not apply the half-typed name, as a
+// change to any other field applies the filter. Enter still does.
+document.addEventListener(
+  "change",
+  (event) => {
+    if (event.target.matches(".record-search__input")) event.stopPropagation();
+  },
+  true,
+);

@@ -2,14 +2,17 @@
 counts, and for an HTMX request the "browse" partial of the same template."""
 
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
-from ..forms import FilterForm, TalkFilter, TimelineFilter
-from ..models import Talk, TimelineEntry
+from ..forms import MAX_TEXT, FilterForm, TalkFilter, TimelineFilter
+from ..models import Party, Process, Talk, TimelineEntry, Topic
+from ..text import fold
 
 PER_PAGE = 50
 
@@ -62,3 +65,40 @@ def timeline_view(request: HttpRequest) -> HttpResponse:
         "summary": form.describe(page.paginator.count),
     }
     return render_browse(request, "talks/timeline.html", context, form)
+
+
+# The records a filter's text box can name, and the lists that filter by them.
+SUGGESTED = {"talk": Talk, "party": Party, "topic": Topic, "process": Process}
+LISTINGS = {"timeline": TimelineFilter, "talk_list": TalkFilter}
+SUGGESTIONS = 10
+
+
+@require_safe
+def suggest(request: HttpRequest, kind: str) -> HttpResponse:
+    """The records whose name or other name holds what the reader has typed
+    in a filter's text box, each a link that applies the filter with the
+    others kept: the text box's suggestions, fetched with htmx as one types."""
+    model, listing, field = SUGGESTED.get(kind), request.GET.get("listing", ""), request.GET.get("field", "")
+    form_class = LISTINGS.get(listing)
+    if model is None or form_class is None or field not in form_class.base_fields:
+        return HttpResponseBadRequest("unknown suggestion", content_type="text/plain")
+    typed = request.GET.get(field, "").strip()[:MAX_TEXT]
+    found, key = [], fold(typed)
+    if key:
+        records = model.objects.published()
+        if hasattr(model, "folded"):
+            records = records.filter(Q(folded__contains=key) | Q(aliases__folded__contains=key)).distinct()
+        else:
+            records = records.filter(name__icontains=typed)
+        found = list(records.order_by("name")[: SUGGESTIONS + 1])
+    # The filters as they stand, but the one being typed.
+    form = form_class(request.GET)
+    query = form.query()
+    query.pop(field, None)
+    links = []
+    for record in found[:SUGGESTIONS]:
+        chosen = query.copy()
+        chosen[field] = record.slug
+        links.append((record, f"{reverse(listing)}?{chosen.urlencode()}"))
+    context = {"typed": typed, "links": links, "more": len(found) > SUGGESTIONS, "noun": model._meta.verbose_name}
+    return render(request, "talks/_suggestions.html", context)

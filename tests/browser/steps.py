@@ -26,9 +26,26 @@ def wait_for_htmx(page: Page) -> None:
 
 
 def choose_filter(page: Page, name: str, value: str) -> None:
-    """Choose a value in the filter form's select, and wait for htmx to swap the results."""
+    """Choose a value of the filter form's field, and wait for htmx to swap
+    the results: in a dropdown, or, for a record named by typing, by typing
+    its name (the slug's words) and clicking its suggestion."""
     before = page.locator("#result-count").inner_text()
-    page.locator(f"#filters select[name={name}]").select_option(value)
+    field = page.locator(f"#filters [name={name}]")
+    if field.evaluate("element => element.tagName") == "SELECT":
+        field.select_option(value)
+    else:
+        type_and_pick(page, name, value.replace("-", " ")[:12], value)
     page.wait_for_url(in_query(name, value))
     expect(page.locator("#result-count")).not_to_have_text(before)
     wait_for_htmx(page)
+
+
+def type_and_pick(page: Page, name: str, typed: str, value: str) -> None:
+    """Type into a filter's text box as a reader does, and click the
+    suggestion that names the record with this slug."""
+    box = page.locator(f"#filters input[name={name}]")
+    box.fill("")
+    box.press_sequentially(typed, delay=30)
+    suggestion = page.locator(f"#suggest-{name} a[href*='{name}={value}']")
+    expect(suggestion).to_have_count(1)
+    suggestion.click()

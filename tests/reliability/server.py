@@ -270,11 +270,11 @@ class Visit:
         return None
 
 
-BODIES = {"html": "page", "data": "any", "plain": "ok"}
+BODIES = {"html": "page", "data": "any", "plain": "ok", "part": "any"}
 HTMX = {"HX-Request": "true"}
 
 
-def page_visits(kinds: tuple[str, ...] = ("html", "data", "plain")) -> list[Visit]:
+def page_visits(kinds: tuple[str, ...] = ("html", "data", "plain", "part")) -> list[Visit]:
     """Every page of the registry (tests/pages.py) of the given kinds, as it
     is and filtered, and each filtered list's HTMX fragment."""
     pages = [page for page in PAGES if page.kind in kinds]

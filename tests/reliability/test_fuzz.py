@@ -56,6 +56,8 @@ VALID = {
     "place": ["Astana", "geneva", "Kazakhstan", "RIXOS", "Rixos hotel, Astana"],
     "q": ["Astana", "ceasefire", "face-to-face", "NAZARBAYEV", "Alloush", "Ja'afari", "Faylaq al-Shām", "talks"],
     "page": ["1", "2"],
+    "listing": ["timeline", "talk_list"],
+    "field": ["talk", "party", "topic", "process"],
 }
 REAL_VALUES = sorted({value for values in VALID.values() for value in values})
 ODD_VALUES = [
@@ -182,7 +184,9 @@ def fuzzing(share: float = 1.0) -> settings:
 
 FILTER_PAGES = [page for page in PAGES if page.form and page.kind == "html"]
 EXPORTS = [page for page in PAGES if page.kind == "data"]
-UNFILTERED = [page for page in PAGES if not page.form]
+UNFILTERED = [page for page in PAGES if not page.form and page.kind != "part"]
+PARTS = [page for page in PAGES if page.kind == "part"]
+SUGGEST = ["listing", "field", "talk", "party", "topic", "process"]
 
 
 @pytest.mark.parametrize("page", FILTER_PAGES, ids=names(FILTER_PAGES))
@@ -207,6 +211,14 @@ def test_export_answers_any_query_string_without_a_server_error(client, seeded, 
 @given(page=st.sampled_from(UNFILTERED), query=query_strings(EVERY_NAME), htmx=st.booleans())
 def test_page_without_filters_ignores_any_query_string(client, seeded, page, query, htmx):
     get(client, page.path, query, htmx, SHOWN)
+
+
+# A part of a page answers what it can: a 400 for a request that names no
+# filter it serves.
+@fuzzing(0.05 * len(PARTS))
+@given(page=st.sampled_from(PARTS), query=query_strings(SUGGEST), htmx=st.booleans())
+def test_a_part_of_a_page_answers_any_query_string_without_a_server_error(client, seeded, page, query, htmx):
+    get(client, page.path.split("?")[0], query, htmx, {200, 400})
 
 
 SLUG_SEGMENTS = st.one_of(
