@@ -56,7 +56,9 @@ class CitedQuerySet(models.QuerySet):
     def cited(self):
         """With each record's citations and their sources: every page that
         shows a fact shows where it comes from."""
-        return self.prefetch_related(Prefetch("citations", queryset=Citation.objects.select_related("source")))
+        # Not the sources' texts: a page shows their titles, and each text is long.
+        citations = Citation.objects.select_related("source").defer("source__text")
+        return self.prefetch_related(Prefetch("citations", queryset=citations))
 
 
 class Cited(models.Model):
