@@ -3,6 +3,9 @@ lists of records that talks/admin.py registers.
 
 - record_health (health.py): what a reader must never see, found in the
   whole record (talks/audit.py), each problem linked to the record to mend.
+- read_and_cite (views.py): a source's text to read, where selecting a
+  passage cites it for a fact or creates the fact, and where a round of talks
+  is entered in one place.
 """
 
 from django.contrib import admin
@@ -22,8 +25,18 @@ class ParleyAdminSite(admin.AdminSite):
     index_title = "The record"
 
     def get_urls(self):
+        # Imported here: the workbench's forms build on talks/admin.py's,
+        # which registers the models on this site, so it cannot be imported
+        # while this module is.
+        from .views import read_and_cite
+
         return [
             path("record-health/", self.admin_view(record_health), name="record_health"),
+            path(
+                "talks/source/<int:pk>/workbench/",
+                self.admin_view(read_and_cite),
+                name="talks_source_workbench",
+            ),
             *super().get_urls(),
         ]
 
