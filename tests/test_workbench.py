@@ -457,6 +457,21 @@ def test_someone_signed_out_is_sent_to_the_admins_login_page(client, world):
 # The page.
 
 
+def test_the_source_admin_links_to_read_and_cite(editor_client, world):
+    change = editor_client.get(reverse("admin:talks_source_change", args=[world.source.pk])).content.decode()
+    assert f'href="{world.url}">Read and cite</a>' in change
+    listing = editor_client.get(reverse("admin:talks_source_changelist")).content.decode()
+    assert f'href="{world.url}">Read and cite</a>' in listing
+
+
+def test_save_and_read_and_cite_takes_a_new_source_to_the_workbench(editor_client, db):
+    data = {"title": "A new article", "slug": "a-new-article", "text": "Talks opened.", "published_precision": "day"}
+    data |= {"author": "", "publisher": "", "url": "", "note": "", "_read_and_cite": "Save and read and cite"}
+    response = editor_client.post(reverse("admin:talks_source_add"), data)
+    source = Source.objects.get(slug="a-new-article")
+    assert response["Location"] == reverse("admin:talks_source_workbench", args=[source.pk])
+
+
 class Chunks(HTMLParser):
     """The text pane's chunks: each element with a data-offset, and its text."""
 
