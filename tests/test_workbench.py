@@ -26,6 +26,7 @@ from talks.models import (
     Session,
     Source,
     Talk,
+    Topic,
 )
 from talks.text import fold
 from talks.workbench.reading import folded_with_origins
@@ -252,6 +253,15 @@ def test_a_position_is_prefilled_with_the_party_topic_and_quote_the_passage_give
     assert selected(html, "topic") == str(world.ceasefire.pk)
     assert selected(html, "stance") == "supports"
     assert re.search(r">\s*a ceasefire that holds</textarea>", html)
+
+
+def test_a_position_on_a_new_topic_makes_the_topic_cited_too(editor_client, world):
+    phrase = 'The opposition said it wants "a ceasefire that holds" before anything else.'
+    fields = kinds(world)["position"][1] | {"topic": "", "new_topic": "sequencing"}
+    assert_saved(post(editor_client, world, "position", phrase, **fields))
+    topic = Topic.objects.get(name="sequencing")
+    assert Position.objects.get(topic=topic).citations.get().excerpt == phrase
+    assert topic.citations.get().excerpt == phrase
 
 
 def test_a_party_person_or_other_name_is_prefilled_with_the_selected_name(editor_client, world):
@@ -513,6 +523,17 @@ def test_the_texts_chunks_are_the_source_text_each_starting_where_its_offset_say
         position += len(text)
 
 
+def test_a_text_pasted_with_windows_line_ends_keeps_every_offset(editor_client, world):
+    # A browser's parser reads "\r\n" as "\n"; the page writes "\r" as a reference it keeps.
+    world.source.text = ARTICLE.replace("\n", "\r\n")
+    world.source.save()
+    html = editor_client.get(world.url).content.decode()
+    assert "\r" not in re.search(r'<div id="wb-text".*?</div>', html, re.S).group()
+    chunks = chunks_of(html)
+    assert "".join(text for _, text in chunks) == world.source.text
+    assert all(world.source.text.startswith(text, start) for start, text in chunks)
+
+
 def test_cited_passages_are_marked_with_links_to_the_facts_they_support(editor_client, seeded):
     source = Source.objects.get()
     html = editor_client.get(reverse("admin:talks_source_workbench", args=[source.pk])).content.decode()
@@ -541,6 +562,14 @@ def test_a_short_name_is_marked_only_as_it_is_spelled(editor_client, world):
     html = editor_client.get(world.url).content.decode()
     assert [text for _, text in chunks_of(html) if text.strip() == text and text.upper() == text] == ["UN"]
     assert re.findall(r'<mark class="wb-name" data-offset="\d+"[^>]*>([^<]+)</mark>', html) == ["UN"]
+
+
+def test_a_name_is_marked_in_its_possessive_too(editor_client, world):
+    world.source.text = "The opposition's delegation met the Syrian Government's."
+    world.source.save()
+    html = editor_client.get(world.url).content.decode()
+    marked = re.findall(r'<mark class="wb-name" data-offset="\d+"[^>]*>([^<]+)</mark>', html)
+    assert marked == ["The opposition", "Syrian Government"]
 
 
 def test_folding_keeps_each_character_where_it_came_from():

@@ -128,7 +128,8 @@
     if (text && passage) {
       choose(...passage);
       // Found by its words: select it, as a find does, and bring it into view.
-      if (event.detail.elt && event.detail.elt.id === "wb-find") {
+      const asked = event.detail.requestConfig && event.detail.requestConfig.elt;
+      if (asked && asked.id === "wb-find" && event.detail.elt.id === "wb-selection") {
         const range = rangeAt(text, ...passage);
         const selection = document.getSelection();
         selection.removeAllRanges();

@@ -152,8 +152,12 @@ class NamedFactForm(FactForm):
         return super().save(commit)
 
 
-class PartyPickers:
-    """Parties and people offered with those the passage names first."""
+class Pickers:
+    """Pickers that put first what fits: the working talk, and the parties
+    and people the passage names."""
+
+    def offer_talks(self, name: str) -> None:
+        offer(self.fields[name], talks_latest_first(), [t.pk for t in [self.bench.working] if t], heading="Working")
 
     def offer_parties(self, name: str, nearby: bool = False) -> None:
         offer(self.fields[name], Party.objects.all(), self.bench.named(Party, nearby))
@@ -165,19 +169,13 @@ class PartyPickers:
         """A set of parties to tick, from those named in or near the passage;
         without any, the field is left out (the record's admin page has it)."""
         keys = [pk for pk in self.bench.named(Party, nearby=True) if str(pk) != leave_out]
-        if not keys and not self.chosen_list(name):
+        if keys:
+            self.fields[name].queryset = Party.objects.filter(pk__in=keys)
+        else:
             del self.fields[name]
-            return
-        keys += [int(pk) for pk in self.chosen_list(name) if pk.isdigit() and int(pk) not in keys]
-        self.fields[name].queryset = Party.objects.filter(pk__in=keys)
-
-    def chosen_list(self, name: str) -> list[str]:
-        if self.is_bound:
-            return self.data.getlist(name)
-        return [str(getattr(value, "pk", value)) for value in self.initial.get(name, [])]
 
 
-class TalkForm(LookAlikeForm, PartyPickers, NamedFactForm):
+class TalkForm(LookAlikeForm, Pickers, NamedFactForm):
     refreshes = {"follows"}
 
     class Meta:
@@ -205,6 +203,10 @@ class TalkForm(LookAlikeForm, PartyPickers, NamedFactForm):
         )
         help_texts = {"follows": "The earlier round, if this is the next: its place and process are copied."}
 
+    def look_alikes(self):
+        # A talk that follows another is not that one.
+        return [talk for talk in super().look_alikes() if talk != self.cleaned_data.get("follows")]
+
     def prefill(self):
         dates = self.bench.dates()
         return {"name": self.short_selection(), "start_date": dates[0] if dates else None} | (
@@ -212,9 +214,7 @@ class TalkForm(LookAlikeForm, PartyPickers, NamedFactForm):
         )
 
     def narrow(self):
-        offer(
-            self.fields["follows"], talks_latest_first(), [t.pk for t in [self.bench.working] if t], heading="Working"
-        )
+        self.offer_talks("follows")
         for name in ("convened_by", "hosted_by", "mediated_by"):
             self.named_parties_only(name)
         if (follows := self.chosen("follows")).isdigit() and (earlier := Talk.objects.filter(pk=follows).first()):
@@ -222,7 +222,7 @@ class TalkForm(LookAlikeForm, PartyPickers, NamedFactForm):
                 self.suggest(name, getattr(earlier, name))
 
 
-class SessionForm(FactForm):
+class SessionForm(Pickers, FactForm):
     KINDS = {
         Session.Kind.CLOSED_DOOR: ["closed door", "closed doors"],
         Session.Kind.PRESS: ["press conference", "news conference"],
@@ -230,6 +230,8 @@ class SessionForm(FactForm):
         Session.Kind.OPENING: ["opening", "opened", "opens"],
         Session.Kind.PLENARY: ["plenary"],
     }
+    # "Not face to face" also says "face to face": the phrase said first wins,
+    # and the longer one starts first.
     FORMATS = {
         Session.Format.INDIRECT: ["not face to face", "indirect", "proximity", "only through"],
         Session.Format.FACE_TO_FACE: ["face to face", "one table", "same table", "directly"],
@@ -250,8 +252,6 @@ class SessionForm(FactForm):
     def prefill(self):
         bench, talk = self.bench, self.bench.working
         kind = bench.infer(self.KINDS)
-        # "not face to face" also says "face to face": the earlier phrase wins,
-        # and the longer one starts first.
         dates = bench.dates()
         initial = {
             "talk": talk,
@@ -267,10 +267,10 @@ class SessionForm(FactForm):
         return initial
 
     def narrow(self):
-        offer(self.fields["talk"], talks_latest_first(), [t.pk for t in [self.bench.working] if t], heading="Working")
+        self.offer_talks("talk")
 
 
-class MilestoneForm(PartyPickers, NamedFactForm):
+class MilestoneForm(Pickers, NamedFactForm):
     slug_from = "title"
     KINDS = {
         Milestone.Kind.CEASEFIRE: ["ceasefire", "truce"],
@@ -294,7 +294,7 @@ class MilestoneForm(PartyPickers, NamedFactForm):
         }
 
     def narrow(self):
-        offer(self.fields["talk"], talks_latest_first(), [t.pk for t in [self.bench.working] if t], heading="Working")
+        self.offer_talks("talk")
         self.named_parties_only("parties")
 
 
@@ -328,7 +328,7 @@ def post_said(bench: Bench, posts: Iterable[Post], parties: Iterable[int] = ()) 
     return next((post for post in posts if post.organisation_id in parties), None)
 
 
-class DelegationForm(PartyPickers, FactForm):
+class DelegationForm(Pickers, FactForm):
     """A delegation and, in the same step, its head: the person, and the
     post they sat in (one they hold, or a new one at the delegation's party)."""
 
@@ -372,7 +372,7 @@ class DelegationForm(PartyPickers, FactForm):
         return initial
 
     def narrow(self):
-        offer(self.fields["talk"], talks_latest_first(), [t.pk for t in [self.bench.working] if t], heading="Working")
+        self.offer_talks("talk")
         self.offer_parties("party")
         self.offer_people("head_person", nearby=True)
         self.named_parties_only("components", leave_out=self.chosen("party"))
@@ -466,7 +466,7 @@ class MemberForm(FactForm):
         offer(self.fields["post"], posts, label=lambda post: post.label)
 
 
-class PostForm(PartyPickers, FactForm):
+class PostForm(Pickers, FactForm):
     class Meta:
         model = Post
         fields = [
@@ -502,7 +502,7 @@ STANCES = {
 }
 
 
-class PositionForm(PartyPickers, FactForm):
+class PositionForm(Pickers, FactForm):
     refreshes = {"talk"}
 
     new_topic = forms.CharField(max_length=100, required=False, label="Or a new topic")
@@ -548,7 +548,7 @@ class PositionForm(PartyPickers, FactForm):
         }
 
     def narrow(self):
-        offer(self.fields["talk"], talks_latest_first(), [t.pk for t in [self.bench.working] if t], heading="Working")
+        self.offer_talks("talk")
         talk = self.chosen("talk")
         offer(
             self.fields["session"], Session.objects.filter(talk=talk) if talk.isdigit() else [], label=lambda s: s.title
@@ -558,8 +558,11 @@ class PositionForm(PartyPickers, FactForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        if not cleaned_data.get("topic") and not cleaned_data.get("new_topic"):
+        topic, new_topic = cleaned_data.get("topic"), cleaned_data.get("new_topic")
+        if not topic and not new_topic:
             self.add_error("topic", "Choose the topic, or name a new one.")
+        elif topic and new_topic:
+            self.add_error("new_topic", "Choose a topic or name a new one, not both.")
         return cleaned_data
 
     def save_cited(self):
@@ -578,7 +581,7 @@ class PositionForm(PartyPickers, FactForm):
         return [position, *made]
 
 
-class ClaimForm(PartyPickers, FactForm):
+class ClaimForm(Pickers, FactForm):
     refreshes = {"subject"}
 
     class Meta:

@@ -14,6 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from ..models import Alias, Citation, Party, Person, Talk
 from ..text import find_excerpt
@@ -55,6 +57,13 @@ class Chunk:
     @property
     def title(self) -> str:
         return "; ".join(f"{record.kind}: {record.name}" for record in self.records)
+
+    @property
+    def markup(self) -> str:
+        """The text, escaped, with each carriage return as a character
+        reference: written as it is, the browser's parser would turn "\r\n"
+        into "\n", and every offset after it would be one out."""
+        return mark_safe(escape(self.text).replace("\r", "&#13;"))
 
 
 @dataclass
@@ -118,13 +127,14 @@ def folded_with_origins(text: str) -> tuple[str, list[int]]:
 
 def mentions(text: str, names: dict[str, list[tuple[Known, str]]]) -> list[Mention]:
     """Where the text names known records, in order, none overlapping (the
-    longest name wins). A name of three letters or fewer counts only as it
+    longest name wins), possessives too ("the opposition's", which folds to
+    "the oppositions"). A name of three letters or fewer counts only as it
     is spelled, so that "US" is marked and "us" is not."""
     keys = sorted((key for key in names if key.strip()), key=len, reverse=True)
     if not keys:
         return []
     folded, origins = folded_with_origins(text)
-    pattern = re.compile(r"(?<!\w)(?:{})(?!\w)".format("|".join(map(re.escape, keys))))
+    pattern = re.compile(r"(?<!\w)(?:{})(?=s?(?!\w))".format("|".join(map(re.escape, keys))))
     found = []
     for match in pattern.finditer(folded):
         start, end = origins[match.start()], origins[match.end() - 1] + 1
