@@ -233,6 +233,22 @@ def options(html: str, name: str) -> list[str]:
     return [value for value in re.findall(r'<option value="([^"]*)"', select.group(1)) if value]
 
 
+@pytest.mark.parametrize(
+    ("published", "status"),
+    [("2017-02-17", "concluded"), ("2017-02-15", "under_way"), ("2017-02-01", "planned"), (None, "")],
+)
+def test_a_talk_is_prefilled_with_its_dates_and_the_status_its_source_could_give_them(
+    editor_client, world, published, status
+):
+    world.source.published_date = published and datetime.date.fromisoformat(published)
+    world.source.save()
+    phrase = "The second round of talks on Syria opened on 15 February at the Rixos hotel in Astana."
+    params = {"panel": "talk", "working": world.talk.pk, **world.span(phrase)}
+    html = editor_client.get(world.url, params, **HTMX).content.decode()
+    assert 'name="start_date" value="2017-02-15"' in html
+    assert selected(html, "status") == status
+
+
 def test_a_session_is_prefilled_from_its_passage_and_the_working_talk(editor_client, world):
     params = {
         "panel": "session",

@@ -10,6 +10,7 @@ Every record is saved through its model's full_clean() and save(), so the
 model's own rules give the errors and the history records the editor.
 """
 
+import datetime
 import re
 from collections.abc import Callable, Iterable
 
@@ -175,6 +176,15 @@ class Pickers:
             del self.fields[name]
 
 
+def status_by(published: datetime.date | None, start: datetime.date | None, end: datetime.date | None) -> str:
+    """What a source published on a day could say of talks on those dates."""
+    if not (published and start):
+        return ""
+    if (end or start) < published:
+        return Talk.Status.CONCLUDED
+    return Talk.Status.UNDER_WAY if start <= published else Talk.Status.PLANNED
+
+
 class TalkForm(LookAlikeForm, Pickers, NamedFactForm):
     refreshes = {"follows"}
 
@@ -209,9 +219,9 @@ class TalkForm(LookAlikeForm, Pickers, NamedFactForm):
 
     def prefill(self):
         dates = self.bench.dates()
-        return {"name": self.short_selection(), "start_date": dates[0] if dates else None} | (
-            {"end_date": dates[1]} if len(dates) > 1 else {}
-        )
+        start, end = [*dates, None, None][:2]
+        status = status_by(self.bench.source.published_date, start, end)
+        return {"name": self.short_selection(), "start_date": start, "end_date": end, "status": status}
 
     def narrow(self):
         self.offer_talks("follows")
