@@ -127,14 +127,11 @@
     const passage = chosen();
     if (text && passage) {
       choose(...passage);
-      // Found by its words: select it, as a find does, and bring it into view.
+      // Found by its words: bring it into view. (It is marked as selected; the
+      // focus stays in the find box, for the next match.)
       const asked = event.detail.requestConfig && event.detail.requestConfig.elt;
       if (asked && asked.id === "wb-find" && event.detail.elt.id === "wb-selection") {
-        const range = rangeAt(text, ...passage);
-        const selection = document.getSelection();
-        selection.removeAllRanges();
-        selection.addRange(range);
-        range.startContainer.parentElement.scrollIntoView({ block: "center" });
+        rangeAt(text, ...passage).startContainer.parentElement.scrollIntoView({ block: "center" });
       }
     }
     // A new form, a save's result or its errors: take the keyboard there,
