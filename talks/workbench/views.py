@@ -23,12 +23,18 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import replace_url
+from django_htmx.middleware import HtmxDetails
 
 from ..models import Delegation, DelegationMember, Position, Session, Source, Talk
 from .bench import Bench
 from .forms import MAKERS, ROUND, CiteForm, make_form, talks_latest_first
 from .health import admin_url
 from .reading import layout, passages
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
 
 TEMPLATE = "admin/talks/workbench.html"
 # The element an htmx request targets, and the partial that renders it.
@@ -37,7 +43,7 @@ PARTIALS = {"wb-form": "panel", "wb-selection": "selection"}
 
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request", "HX-Target")
-def read_and_cite(request: HttpRequest, pk: int) -> HttpResponse:
+def read_and_cite(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     source = get_object_or_404(Source, pk=pk)
     if not request.user.has_perm("talks.view_source"):
         raise PermissionDenied
@@ -64,7 +70,7 @@ def permissions(panel: str) -> list[str]:
     return CiteForm.permissions() if panel == "cite" else MAKERS[panel][0].permissions()
 
 
-def save(request: HttpRequest, bench: Bench, panel: str) -> HttpResponse:
+def save(request: HtmxHttpRequest, bench: Bench, panel: str) -> HttpResponse:
     """Make (or cite) the fact, all or nothing: every error is the form's."""
     form = make_form(panel, bench, request.POST)
     valid = form.is_valid()
@@ -99,7 +105,7 @@ def save(request: HttpRequest, bench: Bench, panel: str) -> HttpResponse:
     return replace_url(response, page_url(bench))
 
 
-def respond(request: HttpRequest, bench: Bench, panel: str, form) -> HttpResponse:
+def respond(request: HtmxHttpRequest, bench: Bench, panel: str, form) -> HttpResponse:
     context = panel_context(request, bench, panel, form)
     if request.htmx and (partial := PARTIALS.get(request.htmx.target or "")):
         return render(request, f"{TEMPLATE}#{partial}", context)
@@ -124,7 +130,7 @@ def page_url(bench: Bench) -> str:
     return reverse("admin:talks_source_workbench", args=[bench.source.pk]) + "?" + urlencode(state)
 
 
-def panel_context(request: HttpRequest, bench: Bench, panel: str, form) -> dict:
+def panel_context(request: HtmxHttpRequest, bench: Bench, panel: str, form) -> dict:
     """What the selection form, the side panel and the round need."""
     allowed = [(kind, label) for kind, (maker, label) in MAKERS.items() if request.user.has_perms(maker.permissions())]
     return {
