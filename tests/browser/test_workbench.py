@@ -129,10 +129,12 @@ class Editor:
     def open(self, button: str, heading: str) -> None:
         self.click(self.page.locator(f"#wb-selection button[value={button}]"))
         expect(self.page.locator("#wb-form-heading")).to_have_text(heading)
+        expect(self.page.locator("#wb-form-heading")).to_be_focused()
 
     def save(self) -> None:
         self.click(self.page.locator("#wb-form button[type=submit]"))
-        expect(self.page.locator("#wb-form .wb-done")).to_be_visible()
+        # Focused once the swap has settled: nothing moves the page after that.
+        expect(self.page.locator("#wb-form .wb-done")).to_be_focused()
         wait_for_htmx(self.page)
 
     def figures(self) -> str:
