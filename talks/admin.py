@@ -5,6 +5,7 @@ from django.contrib.contenttypes.admin import GenericStackedInline, GenericTabul
 from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
@@ -166,14 +167,34 @@ class AliasInline(GenericTabularInline):
 
 @admin.register(Source)
 class SourceAdmin(RecordAdmin):
-    list_display = ["title", "author", "publisher", "published_date"]
+    list_display = ["title", "author", "publisher", "published_date", "read_and_cite"]
     search_fields = ["title", "author", "publisher", "text"]
     prepopulated_fields = {"slug": ["title"]}
+
+    @admin.display(description="workbench")
+    def read_and_cite(self, obj):
+        return format_html('<a href="{}">Read and cite</a>', workbench_url(obj))
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         # A change elsewhere in the text moves the passages its citations quote.
         obj.anchor_citations()
+
+    # "Save and read and cite" (templates/admin/talks/source/submit_line.html):
+    # a new article goes straight to the workbench.
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_read_and_cite" in request.POST:
+            return HttpResponseRedirect(workbench_url(obj))
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if "_read_and_cite" in request.POST:
+            return HttpResponseRedirect(workbench_url(obj))
+        return super().response_change(request, obj)
+
+
+def workbench_url(source: Source) -> str:
+    return reverse("admin:talks_source_workbench", args=[source.pk])
 
 
 @admin.register(Citation)

@@ -1,35 +1,12 @@
-"""The editor's workbench: Parley's admin site, and its pages for keeping
-the record sound beside the lists of records that talks/admin.py registers.
-
-- record_health: what a reader must never see, found in the whole record
-  (talks/audit.py), each problem linked to the record to mend.
-"""
+"""The record's health in the admin: what a reader must never see, found in
+the whole record (talks/audit.py), each problem linked to the record to mend."""
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 
-from .audit import KINDS, problems
-
-
-class ParleyAdminSite(admin.AdminSite):
-    """The admin, with the workbench's pages. Django makes it the default
-    site (talks.apps.ParleyAdminConfig), so admin.site is this; it lives
-    here and not in talks/admin.py, which registers the models on it."""
-
-    site_header = "Parley administration"
-    site_title = "Parley"
-    index_title = "The record"
-
-    def get_urls(self):
-        return [path("record-health/", self.admin_view(record_health), name="record_health"), *super().get_urls()]
-
-    def index(self, request, extra_context=None):
-        found = problems()
-        drafts = sum(1 for problem in found if problem.kind == "unsourced")
-        context = {"problem_count": len(found), "draft_count": drafts}
-        return super().index(request, (extra_context or {}) | context)
+from ..audit import KINDS, problems
 
 
 def admin_url(record) -> str:
