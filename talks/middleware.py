@@ -67,6 +67,9 @@ class ReaderCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method not in ("GET", "HEAD") or not is_reader_page(request) or request.path in NOT_CACHED:
             return self.get_response(request)
+        # The host check Django's CommonMiddleware makes, before a cached page
+        # could answer for a host the site does not serve (DisallowedHost: 400).
+        request.get_host()
         try:
             version = DataVersion.current()
         except DatabaseError:

@@ -147,3 +147,8 @@ def test_several_app_servers_share_the_cache_in_redis_when_told_to(redis_server)
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "shared"
+
+
+def test_a_cached_page_is_not_served_to_a_host_the_site_does_not_serve(client, seeded, page_cache):
+    assert client.get(TIMELINE).status_code == 200
+    assert client.get(TIMELINE, HTTP_HOST="evil.example").status_code == 400
