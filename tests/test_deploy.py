@@ -169,7 +169,8 @@ def older_backup(url: str, path: Path) -> Path:
     """A real backup of Parley, but without the talks app's latest migration."""
     manage(url, "backup", f"--output={path}")
     with closing(sqlite3.connect(path)) as db:
-        db.execute("DELETE FROM django_migrations WHERE id = (SELECT max(id) FROM django_migrations WHERE app = 'talks')")
+        latest = "SELECT max(id) FROM django_migrations WHERE app = 'talks'"
+        db.execute(f"DELETE FROM django_migrations WHERE id = ({latest})")
         db.commit()
     return path
 
