@@ -8,7 +8,7 @@ class TalksConfig(AppConfig):
     verbose_name = "Talks"
 
     def ready(self):
-        from . import timeline, versions  # noqa: F401  # connect the signals that keep them current
+        from . import checks, timeline, versions  # noqa: F401  # register the checks; connect the signals
         from .editors import ensure_editors_group
 
         post_migrate.connect(ensure_editors_group, sender=self)

@@ -69,6 +69,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 MIDDLEWARE = [
+    # HEAD gets the GET's headers and no body (talks/middleware.py).
+    "talks.middleware.HeadMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -84,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Says once when X-Forwarded-For arrives and DJANGO_TRUSTED_PROXY_COUNT is 0.
+    "talks.proxies.ForwardedForWarningMiddleware",
     # Records which editor made each change the history keeps.
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -216,7 +220,14 @@ AXES_CLIENT_IP_CALLABLE = "talks.proxies.client_ip"
 AXES_VERBOSE = False
 # How many reverse proxies stand in front of the site and append to
 # X-Forwarded-For; 0 means the connection's own address is the client's.
-TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+# Unset, it counts as 0 and the deploy check asks for it (talks/checks.py).
+_proxies = os.environ.get("DJANGO_TRUSTED_PROXY_COUNT")
+TRUSTED_PROXY_COUNT = None if _proxies is None else (int(_proxies) if _proxies.strip().isdigit() else -1)
+if TRUSTED_PROXY_COUNT is not None and not 0 <= TRUSTED_PROXY_COUNT <= 5:
+    raise ImproperlyConfigured(
+        f"DJANGO_TRUSTED_PROXY_COUNT must be a whole number from 0 to 5, not {_proxies!r}: how many reverse "
+        f"proxies in front of the site append to X-Forwarded-For (1 behind the nginx of docs/deploy.md)."
+    )
 
 # The admin lives where the operator says, so that it is not where bots look.
 ADMIN_PATH = os.environ.get("DJANGO_ADMIN_PATH", "admin/").strip("/") + "/"
@@ -231,6 +242,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{asctime} level={levelname} logger={name} message={message}", "style": "{"}},
+    "filters": {"bad_host": {"()": "talks.logs.BadHostFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # A request for a host the site does not serve: one line at WARNING, not an ERROR with a traceback.
+    "loggers": {"django.security.DisallowedHost": {"filters": ["bad_host"]}},
 }

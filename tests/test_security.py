@@ -330,6 +330,26 @@ def test_a_save_while_the_database_is_locked_shows_the_503_page_and_says_it_was_
     assert "Nothing you did caused this" not in page
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "database or disk is full",  # SQLite
+        'could not extend file "base/16384/16523": No space left on device',  # PostgreSQL
+    ],
+)
+def test_a_save_on_a_full_disk_says_the_disk_is_full_and_the_change_was_not_saved(
+    client, db, production, monkeypatch, message
+):
+    response = save_the_party_and_fail_with(client, monkeypatch, OperationalError(message))
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "The server's disk is full" in page
+    assert "what you sent was not saved" in page
+    assert "briefly unavailable" not in page
+    assert "nothing was lost" not in page.lower()
+    assert "Nothing you did caused this" not in page
+
+
 # The admin's lockout after repeated failed sign-ins.
 
 
