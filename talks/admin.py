@@ -4,7 +4,8 @@ from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericStackedInline, GenericTabularInline
 from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, router
+from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
@@ -98,8 +99,15 @@ class OneHeadFormSet(forms.BaseInlineFormSet):
 
 class RecordAdmin(SimpleHistoryAdmin):
     """What every kind of record's admin does: keep its history (who, when,
-    what changed, with a revert), and say so plainly when a fact is saved
-    without a source, since readers will not see it."""
+    what changed, with a revert), say so plainly when a fact is saved
+    without a source, since readers will not see it, and list on the delete
+    page the records that stay but lose their link to the one deleted."""
+
+    delete_confirmation_template = "admin/record_delete_confirmation.html"
+
+    def render_delete_form(self, request, context):
+        context["links_cut"] = links_cut(context["object"])
+        return super().render_delete_form(request, context)
 
     def get_history_queryset(self, request, history_manager, pk_name, object_id):
         # As simple-history's own, but without select_related() and no names
@@ -120,6 +128,23 @@ class RecordAdmin(SimpleHistoryAdmin):
                 f"comes from. Drafts are listed under “Needs a source” on the admin's home page.",
                 messages.WARNING,
             )
+
+
+def links_cut(record) -> list[str]:
+    """What readers will see change besides what is deleted: the records
+    that stay but lose their link to this one (on_delete=SET_NULL), e.g. a
+    position that no longer says in which session it was stated."""
+    collector = Collector(using=router.db_for_write(type(record)))
+    try:
+        collector.collect([record])
+    except (ProtectedError, RestrictedError):
+        return []  # Nothing is deleted; the page lists what protects it.
+    return [
+        f"{affected._meta.verbose_name} “{affected}” will no longer name its {field.verbose_name}"
+        for (field, _), groups in collector.field_updates.items()
+        for group in groups
+        for affected in group
+    ]
 
 
 def about_field(choices) -> forms.MultipleChoiceField:

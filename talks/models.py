@@ -852,9 +852,11 @@ class DelegationMember(Cited):
     delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE, related_name="members")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="delegation_seats")
     role = models.CharField(max_length=12, choices=Role, default=Role.MEMBER)
+    # PROTECT: deleting the post would leave the seat saying nothing of the
+    # capacity the source gives; the admin lists the seats that hold it.
     post = models.ForeignKey(
         Post,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="delegation_seats",
@@ -937,7 +939,9 @@ class Position(Cited):
     talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="positions")
     session = models.ForeignKey(Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="positions")
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="positions")
-    speaker = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="positions")
+    # PROTECT: deleting the speaker would leave their quote unattributed; the
+    # admin's "cannot delete" page lists the positions that name them.
+    speaker = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="positions")
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="positions")
     date = models.DateField(null=True, blank=True)
     date_precision = precision_field("date")

@@ -27,6 +27,7 @@ from .builders import (
     make_editor,
     make_party,
     make_person,
+    make_position,
     make_source,
     make_talk,
     make_topic,
@@ -465,3 +466,47 @@ def test_adding_talks_on_the_same_day_in_the_same_city_warns(editor_client, seed
     response = editor_client.post(reverse("admin:talks_talk_add"), data)
     assert_form_error(response, "A talk like this is already in the record:")
     assert "Astana talks on Syria, January 2017</a>" in response.content.decode()
+
+
+# Deleting: what readers would see change is refused or listed first.
+
+
+def test_deleting_a_quoted_person_is_refused_and_the_page_lists_their_positions(editor_client):
+    speaker = make_person(name="Mohammad Aloush")
+    position = make_position(speaker=speaker, quote="We will not negotiate face to face.")
+    url = reverse("admin:talks_person_delete", args=[speaker.pk])
+
+    page = editor_client.get(url).content.decode()
+    assert "would require deleting the following protected related objects" in page
+    assert str(position) in page
+
+    editor_client.post(url, {"post": "yes"})
+    assert Person.objects.filter(pk=speaker.pk).exists()
+    assert Position.objects.get(pk=position.pk).speaker == speaker
+
+
+def test_deleting_a_post_a_delegate_sat_in_is_refused_and_the_page_lists_the_seat(editor_client):
+    delegation = make_delegation()
+    person = make_person()
+    post = Post.objects.create(person=person, title="Envoy", organisation=delegation.party)
+    seat = DelegationMember.objects.create(delegation=delegation, person=person, post=post)
+    url = reverse("admin:talks_post_delete", args=[post.pk])
+
+    page = editor_client.get(url).content.decode()
+    assert "would require deleting the following protected related objects" in page
+    assert str(seat) in page
+
+    editor_client.post(url, {"post": "yes"})
+    assert DelegationMember.objects.get(pk=seat.pk).post == post
+
+
+def test_deleting_a_session_lists_the_positions_that_would_no_longer_name_it(editor_client):
+    talk = make_talk()
+    session = Session.objects.create(talk=talk, title="Closed doors", kind="closed_door")
+    position = make_position(talk=talk, session=session)
+
+    page = editor_client.get(reverse("admin:talks_session_delete", args=[session.pk])).content.decode()
+
+    assert 'id="links-cut"' in page
+    assert f"position “{position}” will no longer name its session" in page
+    assert '<input type="submit"' in page
