@@ -4,6 +4,7 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.test import Client
 from django.urls import reverse
 
 from talks.models import (
@@ -510,3 +511,74 @@ def test_deleting_a_session_lists_the_positions_that_would_no_longer_name_it(edi
     assert 'id="links-cut"' in page
     assert f"position “{position}” will no longer name its session" in page
     assert '<input type="submit"' in page
+
+
+# Two editors on one record: the second save from an older form is refused.
+
+
+def party_change_form(client, party) -> dict:
+    """What the editor's browser would send back from the change form as it opened it."""
+    response = client.get(reverse("admin:talks_party_change", args=[party.pk]))
+    form = response.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if name != "member_of"}
+    data |= {"name": party.name, "slug": party.slug, "kind": party.kind, "description": party.description}
+    data |= formset(ALIASES, []) | formset("memberships", []) | formset(CITATIONS, [])
+    assert 'name="opened_version"' in response.content.decode()
+    return data
+
+
+def test_a_save_from_a_form_opened_before_anothers_save_is_refused_and_shows_what_changed(client, django_user_model):
+    party = make_party(name="Syrian opposition", slug="syrian-opposition", description="At least 15 groups.")
+    alice, bob = Client(), Client()
+    alice.force_login(make_editor("alice"))
+    bob.force_login(make_editor("bob"))
+    url = reverse("admin:talks_party_change", args=[party.pk])
+    alices_form, bobs_form = party_change_form(alice, party), party_change_form(bob, party)
+
+    assert alice.post(url, alices_form | {"description": "Fifteen armed groups."}).status_code == 302
+    refused = bob.post(url, bobs_form | {"name": "The armed opposition"})
+
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert "This party was changed by alice" in page
+    assert "description: “At least 15 groups.” → “Fifteen armed groups.”" in page
+    assert "Nothing was saved" in page
+    party.refresh_from_db()
+    assert (party.name, party.description) == ("Syrian opposition", "Fifteen armed groups.")
+
+    # Having seen the change, Bob saves again from the form he was shown: now it goes through.
+    again = refused.context["adminform"].form.data.copy()
+    assert bob.post(url, again).status_code == 302
+    party.refresh_from_db()
+    assert party.name == "The armed opposition"
+
+
+def test_a_save_from_an_up_to_date_form_goes_through(editor_client):
+    party = make_party(description="Before")
+    url = reverse("admin:talks_party_change", args=[party.pk])
+    first = editor_client.post(url, party_change_form(editor_client, party) | {"description": "One"})
+    assert first.status_code == 302
+    party.refresh_from_db()
+    second = editor_client.post(url, party_change_form(editor_client, party) | {"description": "Two"})
+    assert second.status_code == 302
+    party.refresh_from_db()
+    assert party.description == "Two"
+
+
+def test_a_conflict_on_a_talks_many_to_many_field_names_the_parties(client, source):
+    talk = make_talk()
+    russia, turkey = make_party(name="Russia"), make_party(name="Turkey")
+    alice, bob = Client(), Client()
+    alice.force_login(make_editor("alice"))
+    bob.force_login(make_editor("bob"))
+    url = reverse("admin:talks_talk_change", args=[talk.pk])
+    base = talk_form(name=talk.name, slug=talk.slug, end_date="", end_qualifier="") | inlines()
+    versions = {}
+    for name, client_ in (("alice", alice), ("bob", bob)):
+        response = client_.get(url)
+        versions[name] = response.context["adminform"].form.initial["opened_version"]
+    saved = alice.post(url, base | {"opened_version": versions["alice"], "convened_by": [russia.pk, turkey.pk]})
+    assert saved.status_code == 302
+    refused = bob.post(url, base | {"opened_version": versions["bob"], "status": "planned"})
+    assert refused.status_code == 200
+    assert "convened by: “” → “Russia, Turkey”" in refused.content.decode()
