@@ -15,6 +15,8 @@ PRODUCTION = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "DJANGO_ALLOWED_HOSTS": "parley.example",
+    # Behind the nginx of docs/deploy.md.
+    "DJANGO_TRUSTED_PROXY_COUNT": "1",
 }
 
 
@@ -52,6 +54,13 @@ def test_production_settings_refuse_to_start_without_what_they_need(missing, mes
 def test_production_settings_pass_the_deploy_check_with_no_warning():
     result = start_django("--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_deploy_check_warns_until_the_trusted_proxy_count_is_set():
+    unset = {name: value for name, value in PRODUCTION.items() if name != "DJANGO_TRUSTED_PROXY_COUNT"}
+    result = start_django("--deploy", "--fail-level", "WARNING", **unset)
+    assert result.returncode != 0
+    assert "parley.W001" in result.stderr
 
 
 @pytest.mark.django_db
