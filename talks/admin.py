@@ -19,6 +19,7 @@ from .models import (
     Delegation,
     DelegationMember,
     FixtureLoad,
+    FixtureRecord,
     Milestone,
     Party,
     PartyMembership,
@@ -508,6 +509,21 @@ class ClaimAdmin(RecordAdmin):
 @admin.register(FixtureLoad)
 class FixtureLoadAdmin(admin.ModelAdmin):
     list_display = ["name", "sha256", "loaded_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FixtureRecord)
+class FixtureRecordAdmin(admin.ModelAdmin):
+    """The records fixture files brought: read only, so that a record staff
+    deleted stays deleted however the file changes."""
+
+    list_display = ["model", "object_id", "file", "loaded_at"]
+    list_filter = ["model", "file"]
 
     def has_add_permission(self, request):
         return False

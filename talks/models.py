@@ -1173,6 +1173,24 @@ class FixtureLoad(models.Model):
         return self.name
 
 
+class FixtureRecord(models.Model):
+    """A record a fixture file brought into this database, by kind and key:
+    so that a record staff deleted is never brought back by a later version
+    of the file, and a key staff took is never mistaken for the fixture's."""
+
+    model = models.CharField(max_length=100, help_text="The kind of record, e.g. talks.alias.")
+    object_id = models.PositiveBigIntegerField()
+    file = models.CharField(max_length=200)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["model", "object_id"]
+        constraints = [models.UniqueConstraint(fields=["model", "object_id"], name="fixture_record_once")]
+
+    def __str__(self):
+        return f"{self.model} pk={self.object_id} ({self.file})"
+
+
 # A signal rather than save(), because loading fixtures saves raw, which skips
 # save() but still sends pre_save.
 @receiver(pre_save)

@@ -13,6 +13,7 @@ from talks.models import (
     Delegation,
     DelegationMember,
     FixtureLoad,
+    FixtureRecord,
     Person,
     Position,
     Post,
@@ -204,15 +205,16 @@ def test_every_record_type_is_in_the_admin():
 
 def test_editor_can_open_every_list_and_add_page_of_the_record(editor_client, seeded):
     for model in record_models():
-        if model is FixtureLoad:
+        if model in (FixtureLoad, FixtureRecord):
             continue
         name = model._meta.model_name
         assert editor_client.get(reverse(f"admin:talks_{name}_changelist")).status_code == 200, model
         assert editor_client.get(reverse(f"admin:talks_{name}_add")).status_code == 200, model
 
 
-def test_the_fixture_ledger_is_for_administrators_only(editor_client):
+def test_the_fixture_ledgers_are_for_administrators_only(editor_client):
     assert editor_client.get(reverse("admin:talks_fixtureload_changelist")).status_code == 403
+    assert editor_client.get(reverse("admin:talks_fixturerecord_changelist")).status_code == 403
 
 
 def test_editor_can_open_the_seed_talk_for_editing(editor_client, seeded):
