@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "talks.middleware.HeadMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # A few sign-ins checked at once, the rest answered 429 (talks/logins.py).
+    "talks.logins.SignInLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Reader pages by data version (ETag, 304, cache), then compressed: the
     # cache keeps the compressed bytes. See talks/middleware.py.
@@ -155,10 +157,18 @@ READER_CACHE_SECONDS = 60 * 60
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Staff accounts guard the record: longer than Django's default of 8.
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not mostly the site's own words and years ("Astana2017"): talks/logins.py.
+    {"NAME": "talks.logins.SiteWordsValidator"},
 ]
+
+# An admin session ends after this long without a request (each request
+# pushes the end on): an editor who walks away is signed out.
+SESSION_COOKIE_AGE = 60 * int(os.environ.get("DJANGO_SESSION_IDLE_MINUTES", "60"))
+SESSION_SAVE_EVERY_REQUEST = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -207,12 +217,23 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
-# Brute-force protection for the admin's login: five failures for one username
-# from one address lock that pair out for 15 minutes, answered with 429.
-# Locking by username alone would let anyone lock an editor out.
-AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+# Brute-force protection for the admin's login, answered with 429 for the
+# cool-off (15 minutes): five failures for one username from one address
+# lock that pair out; twenty from one address lock it out for every
+# username (spraying); twenty for one username lock it out from every
+# address (guessing from many machines). The last lets anyone lock an
+# editor out for the cool-off, hence its higher limit; docs/deploy.md says
+# what each costs. Each count's own limit: talks/logins.py.
+LOGIN_PAIR_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_LIMIT = int(os.environ.get("DJANGO_LOGIN_ADDRESS_LIMIT", "20"))
+LOGIN_USERNAME_LIMIT = int(os.environ.get("DJANGO_LOGIN_USERNAME_LIMIT", "20"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+AXES_FAILURE_LIMIT = "talks.logins.failure_limit"
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Sign-ins checked at once on the machine (password hashing takes a core
+# for ~0.4 s each); more are answered 429 at once. 0: no limit.
+LOGIN_CONCURRENCY = int(os.environ.get("DJANGO_LOGIN_CONCURRENCY", str(max(1, (os.cpu_count() or 2) // 2))))
+LOGIN_LOCK_DIR = os.environ.get("DJANGO_LOGIN_LOCK_DIR", "")
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
