@@ -67,6 +67,9 @@ class ReaderCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method not in ("GET", "HEAD") or not is_reader_page(request) or request.path in NOT_CACHED:
             return self.get_response(request)
+        # A host the site does not serve is refused (400) here, as
+        # CommonMiddleware would, before a cached page can answer it.
+        request.get_host()
         try:
             version = DataVersion.current()
         except DatabaseError:
