@@ -140,7 +140,8 @@ def sign_in_slot() -> Iterator[bool]:
     yield False
 
 
-RETRY_AFTER = 5
+# About what checking a few sign-ins takes; a person signing in again then gets in.
+RETRY_AFTER = 2
 
 
 class SignInLimitMiddleware:
