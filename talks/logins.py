@@ -12,6 +12,8 @@
   (that is its point), so a few clients posting sign-ins could take every
   core from the readers. At most LOGIN_CONCURRENCY sign-ins are checked at
   once on the machine; the rest are answered 429 with Retry-After at once.
+- IdleSessionMiddleware: an admin session ends SESSION_COOKIE_AGE after
+  the editor's last request.
 """
 
 import fcntl
@@ -19,6 +21,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -157,3 +160,27 @@ class SignInLimitMiddleware:
         response = HttpResponse(render_to_string("sign_in_busy.html", request=request), status=429)
         response["Retry-After"] = str(RETRY_AFTER)
         return response
+
+
+# How often an editor's requests push their session's end on: each push is
+# a write (SQLite has one writer at a time), so not on every request.
+IDLE_PRECISION = 60
+
+
+class IdleSessionMiddleware:
+    """Pushes an admin session's end (SESSION_COOKIE_AGE from its last
+    save) on when the editor makes a request, at most once a minute: the
+    session ends after that long idle, give or take a minute. Only for
+    requests to the admin that carry a session cookie, so that reader pages
+    never touch the session (they are the same for every reader)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.admin = f"/{settings.ADMIN_PATH}"
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(self.admin) and settings.SESSION_COOKIE_NAME in request.COOKIES:
+            now = int(time.time())
+            if now - request.session.get("_seen", 0) >= IDLE_PRECISION:
+                request.session["_seen"] = now
+        return self.get_response(request)

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "talks.middleware.ReaderCacheMiddleware",
     "talks.middleware.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "talks.logins.IdleSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -165,10 +166,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "talks.logins.SiteWordsValidator"},
 ]
 
-# An admin session ends after this long without a request (each request
-# pushes the end on): an editor who walks away is signed out.
+# An admin session ends after this long without a request (requests push
+# the end on: talks/logins.py): an editor who walks away is signed out.
 SESSION_COOKIE_AGE = 60 * int(os.environ.get("DJANGO_SESSION_IDLE_MINUTES", "60"))
-SESSION_SAVE_EVERY_REQUEST = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
