@@ -8,6 +8,7 @@ key and the host names it answers to.
 
 import datetime
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -243,7 +244,7 @@ AXES_VERBOSE = False
 # X-Forwarded-For; 0 means the connection's own address is the client's.
 # Unset, it counts as 0 and the deploy check asks for it (talks/checks.py).
 _proxies = os.environ.get("DJANGO_TRUSTED_PROXY_COUNT")
-TRUSTED_PROXY_COUNT = None if _proxies is None else (int(_proxies) if _proxies.strip().isdigit() else -1)
+TRUSTED_PROXY_COUNT = None if _proxies is None else (int(_proxies) if re.fullmatch(r"\s*[0-9]+\s*", _proxies) else -1)
 if TRUSTED_PROXY_COUNT is not None and not 0 <= TRUSTED_PROXY_COUNT <= 5:
     raise ImproperlyConfigured(
         f"DJANGO_TRUSTED_PROXY_COUNT must be a whole number from 0 to 5, not {_proxies!r}: how many reverse "

@@ -66,7 +66,7 @@ def settings_with(**environment: str) -> dict:
         return runpy.run_path(str(BASE_DIR / "talks" / "settings.py"))
 
 
-@pytest.mark.parametrize("value", ["-1", "6", "two", "1.5", ""])
+@pytest.mark.parametrize("value", ["-1", "6", "two", "1.5", "", "\u00b2", "\u0663"])
 def test_a_trusted_proxy_count_out_of_range_stops_the_site_with_a_clear_message(value):
     with pytest.raises(
         ImproperlyConfigured,
@@ -225,7 +225,7 @@ def test_the_outage_grep_is_the_one_documented():
 def test_a_head_request_gets_the_gets_headers_and_no_body(path):
     """Through the WSGI handler as gunicorn calls it (Django's test client
     drops HEAD bodies itself, which would hide the bug)."""
-    environ = RequestFactory()._base_environ(PATH_INFO=path, REQUEST_METHOD="HEAD", wsgi__input=BytesIO())
+    environ = RequestFactory()._base_environ(PATH_INFO=path, REQUEST_METHOD="HEAD")
     environ["wsgi.input"] = BytesIO()
     started = {}
 
