@@ -101,9 +101,11 @@ class OneHeadFormSet(forms.BaseInlineFormSet):
 
 class RecordAdmin(SimpleHistoryAdmin):
     """What every kind of record's admin does: keep its history (who, when,
-    what changed, with a revert), say so plainly when a fact is saved
-    without a source, since readers will not see it, and list on the delete
-    page the records that stay but lose their link to the one deleted."""
+    what changed, with a revert), refuse a save from a form opened before
+    someone else's save (see versioned()), say so plainly when a fact is
+    saved without a source, since readers will not see it, and list on the
+    delete page the records that stay but lose their link to the one
+    deleted."""
 
     delete_confirmation_template = "admin/record_delete_confirmation.html"
 

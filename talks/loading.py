@@ -67,7 +67,7 @@ class LoadReport:
         if self.kept:
             parts.append(f"Kept {self.kept} existing records as they are.")
         if self.left_deleted:
-            parts.append(f"Left {self.left_deleted} records that staff deleted deleted.")
+            parts.append(f"Did not bring back {self.left_deleted} records that staff deleted.")
         if self.files_skipped:
             parts.append(f"Skipped {len(self.files_skipped)} file(s) loaded before: {', '.join(self.files_skipped)}.")
         return " ".join(parts)
