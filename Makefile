@@ -6,6 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The browser tests inject axe-core from here (never from a CDN); see package.json.
 AXE := node_modules/axe-core/axe.min.js
+LOCK_FLAGS := --universal --python-version 3.12 --generate-hashes --no-header
 
 # Parley needs Python 3.12 or newer: the first one found on PATH, or under
 # pyenv; PYTHON=/path/to/python3 overrides the search.
@@ -16,7 +17,7 @@ PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3 \
 	done)
 endif
 
-.PHONY: run admin test test-fast test-postgres lint format db install deploy serve clean
+.PHONY: run admin test test-fast test-postgres lint format db install deploy serve lock clean
 
 run: db ## Serve the site with the seed data on http://$(HOST):$(PORT)
 	@echo "Parley: http://$(HOST):$(PORT)/  (admin at /admin/; make an account with: make admin)"
@@ -61,18 +62,27 @@ format: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# What the site needs to run, and no more: a server gets only this.
-$(VENV)/.installed: pyproject.toml
+# What the site needs to run, and no more: a server gets only this. From the
+# lock (requirements/*.txt, made from pyproject.toml's pins by `make lock`),
+# every file checked against its hash.
+$(VENV)/.installed: requirements/runtime.txt
 	@test -n "$(PYTHON)" || { echo "Parley needs Python 3.12 or newer, and none was found on PATH or under ~/.pyenv. Install one, or run: make PYTHON=/path/to/python3.12 ..." >&2; exit 1; }
 	test -x $(PY) || "$(PYTHON)" -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet .
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements/runtime.txt
 	touch $@
 
 # The test tools on top: pytest, ruff, Hypothesis, Playwright.
-$(VENV)/.installed-test: $(VENV)/.installed
-	$(PY) -m pip install --quiet ".[test]"
+$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements/test.txt
 	touch $@
+
+# The lock, after a pin in pyproject.toml changed: every dependency and
+# theirs, for every platform and Python 3.12+, with the hashes of their
+# files. Needs uv (pipx install uv) and PyPI; tests/test_project.py checks
+# that the lock and pyproject.toml agree.
+lock: ## Re-make requirements/*.txt from pyproject.toml's pins, with hashes
+	uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements/runtime.txt
+	uv pip compile pyproject.toml --extra test $(LOCK_FLAGS) -o requirements/test.txt
 
 # npm ci runs when axe-core is missing or the lock changed; the touch keeps the
 # file newer than the lock whatever date npm gives the files it unpacks.

@@ -1,10 +1,12 @@
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.contenttypes.admin import GenericStackedInline, GenericTabularInline
 from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, router
+from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -18,6 +20,7 @@ from .models import (
     Delegation,
     DelegationMember,
     FixtureLoad,
+    FixtureRecord,
     Milestone,
     Party,
     PartyMembership,
@@ -99,8 +102,30 @@ class OneHeadFormSet(forms.BaseInlineFormSet):
 
 class RecordAdmin(SimpleHistoryAdmin):
     """What every kind of record's admin does: keep its history (who, when,
-    what changed, with a revert), and say so plainly when a fact is saved
-    without a source, since readers will not see it."""
+    what changed, with a revert), refuse a save from a form opened before
+    someone else's save (see versioned()), say so plainly when a fact is
+    saved without a source, since readers will not see it, and list on the
+    delete page the records that stay but lose their link to the one
+    deleted."""
+
+    delete_confirmation_template = "admin/record_delete_confirmation.html"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            # Before the factory, so that the version is a field of the form it makes.
+            kwargs["form"] = versioned(kwargs.get("form", self.form))
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and OPENED_VERSION not in flatten_fieldsets(fieldsets):
+            (name, options), *rest = fieldsets
+            fieldsets = [(name, options | {"fields": [*options["fields"], OPENED_VERSION]}), *rest]
+        return fieldsets
+
+    def render_delete_form(self, request, context):
+        context["links_cut"] = links_cut(context["object"])
+        return super().render_delete_form(request, context)
 
     def get_history_queryset(self, request, history_manager, pk_name, object_id):
         # As simple-history's own, but without select_related() and no names
@@ -121,6 +146,95 @@ class RecordAdmin(SimpleHistoryAdmin):
                 f"comes from. Drafts are listed under “Needs a source” on the admin's home page.",
                 messages.WARNING,
             )
+
+
+OPENED_VERSION = "opened_version"
+
+
+def versioned(form_class: type[forms.ModelForm]) -> type[forms.ModelForm]:
+    """The change form, carrying the version of the record the editor
+    opened (its latest history entry) in a hidden field. Saving from an
+    older version than the record's is refused, saving nothing, with what
+    changed since; the form then carries the newer version, so that saving
+    again, having seen the changes, replaces them."""
+
+    class VersionedForm(form_class):
+        opened_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if not self.is_bound:
+                self.initial[OPENED_VERSION] = latest_version(self.instance)
+
+        def clean(self):
+            cleaned_data = super().clean()
+            opened = cleaned_data.get(OPENED_VERSION)
+            if opened is None or self.instance.pk is None:
+                return cleaned_data
+            # Held until the save commits (PostgreSQL; SQLite's writers take
+            # turns anyway), so that no save comes between this check and it.
+            list(type(self.instance)._base_manager.select_for_update().filter(pk=self.instance.pk).values("pk"))
+            current = latest_version(self.instance)
+            if current is not None and current != opened:
+                self.data = self.data.copy()
+                self.data[self.add_prefix(OPENED_VERSION)] = str(current)
+                raise forms.ValidationError(changed_since(self.instance, opened, current), code="conflict")
+            return cleaned_data
+
+    VersionedForm.__name__ = VersionedForm.__qualname__ = form_class.__name__
+    return VersionedForm
+
+
+def latest_version(record) -> int | None:
+    if record.pk is None:
+        return None
+    return record.history.order_by("-history_id").values_list("history_id", flat=True).first()
+
+
+def changed_since(record, opened: int, current: int) -> str:
+    """What another editor changed since this one opened the record: who,
+    when, and each field as it was then and as it is now."""
+    history = record.history.model.objects
+    then, now = history.filter(history_id=opened).first(), history.get(history_id=current)
+    who = f"{now.history_user} at {now.history_date:%H:%M:%S} UTC" if now.history_user else "someone"
+    changes = []
+    if then is not None:
+        for change in now.diff_against(then).changes:
+            field = record._meta.get_field(change.field)
+            changes.append(f"{field.verbose_name}: {shown(field, change.old)} → {shown(field, change.new)}")
+    listed = "; ".join(changes) if changes else "no change to its own fields (its lines below may have changed)"
+    return (
+        f"This {record._meta.verbose_name} was changed by {who}, after you opened it. Since then: {listed}. "
+        f"Nothing was saved. Your form still holds your changes: compare them with these, and save again to "
+        f"replace what is there now."
+    )
+
+
+def shown(field, value) -> str:
+    if field.many_to_many:
+        ids = [row[field.m2m_reverse_field_name()] for row in value or []]
+        return "“" + ", ".join(str(r) for r in field.related_model._base_manager.filter(pk__in=ids)) + "”"
+    if field.many_to_one and value is not None:
+        value = field.related_model._base_manager.filter(pk=value).first() or value
+    text = "" if value is None else str(value)
+    return f"“{text[:80]}…”" if len(text) > 80 else f"“{text}”"
+
+
+def links_cut(record) -> list[str]:
+    """What readers will see change besides what is deleted: the records
+    that stay but lose their link to this one (on_delete=SET_NULL), e.g. a
+    position that no longer says in which session it was stated."""
+    collector = Collector(using=router.db_for_write(type(record)))
+    try:
+        collector.collect([record])
+    except (ProtectedError, RestrictedError):
+        return []  # Nothing is deleted; the page lists what protects it.
+    return [
+        f"{affected._meta.verbose_name} “{affected}” will no longer name its {field.verbose_name}"
+        for (field, _), groups in collector.field_updates.items()
+        for group in groups
+        for affected in group
+    ]
 
 
 def about_field(choices) -> forms.MultipleChoiceField:
@@ -343,9 +457,10 @@ class TalkAdmin(RecordAdmin):
     inlines = [SessionInline, DelegationInline, AliasInline, CitationInline]
 
     def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
         if obj is not None:
-            return self.fieldsets
-        (name, options), *rest = self.fieldsets
+            return fieldsets
+        (name, options), *rest = fieldsets
         return [(name, {"fields": [*options["fields"], "not_a_duplicate"]}), *rest]
 
 
@@ -417,6 +532,21 @@ class ClaimAdmin(RecordAdmin):
 @admin.register(FixtureLoad)
 class FixtureLoadAdmin(admin.ModelAdmin):
     list_display = ["name", "sha256", "loaded_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FixtureRecord)
+class FixtureRecordAdmin(admin.ModelAdmin):
+    """The records fixture files brought: read only, so that a record staff
+    deleted stays deleted however the file changes."""
+
+    list_display = ["model", "object_id", "file", "loaded_at"]
+    list_filter = ["model", "file"]
 
     def has_add_permission(self, request):
         return False

@@ -8,10 +8,13 @@ class TalksConfig(AppConfig):
     verbose_name = "Talks"
 
     def ready(self):
-        from . import timeline, versions  # noqa: F401  # connect the signals that keep them current
+        from . import checks, timeline, versions  # noqa: F401  # register the checks; connect the signals
         from .editors import ensure_editors_group
+        from .loading import reserve_keys
 
         post_migrate.connect(ensure_editors_group, sender=self)
+        # Staff records numbered past the keys fixture files may use (talks/loading.py).
+        post_migrate.connect(reserve_keys, sender=self)
         post_migrate.connect(timeline.build_if_missing, sender=self)
 
 

@@ -6,8 +6,8 @@ from django.contrib.auth.management import create_permissions
 EDITORS = "Editors"
 
 # Editors may add, change and delete everything in the record, and no more:
-# user accounts, groups and the fixture ledger stay with administrators.
-NOT_FOR_EDITORS = {"fixtureload"}
+# user accounts, groups and the fixture ledgers stay with administrators.
+NOT_FOR_EDITORS = {"fixtureload", "fixturerecord"}
 
 
 def ensure_editors_group(sender=None, apps=global_apps, verbosity=1, **kwargs):

@@ -32,3 +32,21 @@ errorlog = "-"
 access_log_format = '%(h)s "%(r)s" status=%(s)s bytes=%(B)s duration_ms=%(M)s'
 # The proxy on this host sets X-Forwarded-Proto; trust it from loopback only.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# gunicorn 25.1+ opens a control socket for gunicornc by default, at one
+# path for every instance a user runs ($XDG_RUNTIME_DIR or ~/.gunicorn/
+# gunicorn.ctl): a second instance takes it over and stopping either one
+# deletes it for both. Off, unless GUNICORN_CONTROL_SOCKET gives this
+# instance a path of its own.
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+# Slow clients (headers a byte a second) hold a worker thread while gunicorn
+# reads the request; gunicorn has no time limit on that, only size limits,
+# so the request is kept small: a line and headers far beyond any Parley
+# URL or browser's, and idle keep-alive connections closed after 2 s. The
+# nginx in front (docs/deploy.md) reads whole requests itself before it
+# passes them on, which is what really stops slow clients.
+limit_request_line = 4094
+limit_request_fields = 50
+limit_request_field_size = 4094
+keepalive = 2

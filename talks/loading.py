@@ -6,7 +6,19 @@ load is all or nothing: every file is checked record by record (references,
 editor-facing validation, excerpts against their source), and the first
 problem aborts the whole load with the file and record named. Rows already
 in the database are never changed, and a file that was loaded before is
-skipped, so staff edits and deletions survive a second run.
+skipped, so staff edits survive a second run.
+
+Every record a file brings is written in a ledger (FixtureRecord: kind, key
+and file), so that a changed file never brings back a record staff deleted,
+and a key that staff took is an error naming both records, never a record
+skipped in silence or a reference attached to the wrong one. Fixture files
+number their records below FIXTURE_KEYS, and every migrate and load moves
+the record tables' sequences past it, so that staff records never take a
+key a fixture file may use.
+
+Files are checked for shape before Django reads them (a record that is not
+an object, a field of the wrong type, a NUL character that PostgreSQL
+cannot store, the loader's own ledger), each with file, record and field.
 """
 
 import hashlib
@@ -14,18 +26,25 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.core.management.color import no_style
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.core.serializers.base import DeserializationError, DeserializedObject
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, connections, models, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Model
 from django.utils import timezone
 from simple_history.exceptions import NotHistoricalModelError
 from simple_history.utils import get_history_manager_for_model, get_m2m_field_name
 
 from . import timeline
-from .models import Citation, FixtureLoad
+from .models import Citation, Cited, FixtureLoad, FixtureRecord, Source
+
+# Fixture files number their records below this; the record tables'
+# sequences start above it (reserve_keys), so staff records never take a
+# key a fixture file may use.
+FIXTURE_KEYS = 1_000_000
 
 
 class FixtureError(Exception):
@@ -39,6 +58,7 @@ class FixtureError(Exception):
 class LoadReport:
     added: int = 0
     kept: int = 0
+    left_deleted: int = 0
     files_loaded: list[str] = field(default_factory=list)
     files_skipped: list[str] = field(default_factory=list)
 
@@ -46,6 +66,8 @@ class LoadReport:
         parts = [f"Added {self.added} records from {len(self.files_loaded)} file(s)."]
         if self.kept:
             parts.append(f"Kept {self.kept} existing records as they are.")
+        if self.left_deleted:
+            parts.append(f"Did not bring back {self.left_deleted} records that staff deleted.")
         if self.files_skipped:
             parts.append(f"Skipped {len(self.files_skipped)} file(s) loaded before: {', '.join(self.files_skipped)}.")
         return " ".join(parts)
@@ -72,41 +94,115 @@ def fixture_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.json"))
 
 
+def record_models() -> list[type[Model]]:
+    """The kinds of record a fixture file may hold: the record itself, not
+    its history, the timeline derived from it, or the loader's ledgers."""
+    return [
+        model
+        for model in apps.get_app_config("talks").get_models()
+        if model in (Source, Citation) or issubclass(model, Cited)
+    ]
+
+
 def load_fixtures(paths: list[Path], using: str = "default") -> LoadReport:
     """Load the files in one transaction; raise FixtureError, having changed
     nothing, if any of them is broken."""
     report = LoadReport()
     with transaction.atomic(using=using):
         pending: list[Pending] = []
-        ledger: list[tuple[str, str]] = []
+        files: list[tuple[str, str]] = []
+        known = set(FixtureRecord.objects.using(using).values_list("model", "object_id"))
+        ledgered_files = set(FixtureRecord.objects.using(using).values_list("file", flat=True).distinct())
+        loaded_before = dict(FixtureLoad.objects.using(using).values_list("name", "sha256"))
+        ledger: list[FixtureRecord] = []
         for path in paths:
             raw = _read(path)
             digest = hashlib.sha256(raw).hexdigest()
-            if FixtureLoad.objects.using(using).filter(name=path.name, sha256=digest).exists():
+            # Loaded before the ledger existed: its records are written in it now (see _adopt).
+            legacy = path.name in loaded_before and path.name not in ledgered_files
+            if loaded_before.get(path.name) == digest and not legacy:
                 report.files_skipped.append(path.name)
                 continue
             for item in _deserialize(path, raw, using):
-                if type(item.obj)._base_manager.using(using).filter(pk=item.obj.pk).exists():
-                    report.kept += 1
+                key = (item.obj._meta.label_lower, item.obj.pk)
+                exists = type(item.obj)._base_manager.using(using).filter(pk=item.obj.pk).exists()
+                if key in known:
+                    # Brought by a file before: as staff left it, or deleted by them.
+                    report.kept += exists
+                    report.left_deleted += not exists
+                    continue
+                if legacy and (exists or loaded_before[path.name] == digest):
+                    report.kept += exists
+                    report.left_deleted += not exists
+                elif exists:
+                    raise _taken(item, using)
                 else:
                     _save(item, using)
                     pending.append(item)
-            ledger.append((path.name, digest))
+                known.add(key)
+                ledger.append(FixtureRecord(model=key[0], object_id=key[1], file=path.name))
+            files.append((path.name, digest))
             report.files_loaded.append(path.name)
         # References may point forward, within a file or across files, so
         # the records are checked only once all are saved.
         for item in pending:
             _check(item, using)
         _check_database_constraints(pending, using)
-        _reset_sequences({type(item.obj) for item in pending}, using)
+        reserve_keys(using)
         _record_history(pending, using)
         if pending:
             # Saved raw, the records sent no signal that keeps the timeline current.
             timeline.rebuild()
-        for name, digest in ledger:
+        FixtureRecord.objects.using(using).bulk_create(ledger)
+        for name, digest in files:
             FixtureLoad.objects.using(using).update_or_create(name=name, defaults={"sha256": digest})
         report.added = len(pending)
     return report
+
+
+def _taken(item: Pending, using: str) -> FixtureError:
+    """A fixture record whose key a record staff made has taken: loading it
+    would skip it, and attach what refers to it to the staff record."""
+    model = type(item.obj)
+    staff = model._base_manager.using(using).get(pk=item.obj.pk)
+    return FixtureError(
+        item.path,
+        f"its key is taken by a record staff made, {model._meta.verbose_name} “{staff}” (pk={staff.pk}), "
+        f"so neither it nor what refers to it can be loaded. Give it a key no record has, below {FIXTURE_KEYS:,}, "
+        f"in the file (and in what refers to it).",
+        item.record,
+    )
+
+
+def reserve_keys(using: str = "default", **kwargs) -> None:
+    """Move the record tables' sequences past FIXTURE_KEYS, never back: the
+    next record staff add is numbered above every key a fixture file may
+    use. Run after every migrate (post_migrate) and every load."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        tables = set(connection.introspection.table_names(cursor))
+        for model in record_models():
+            table, column = model._meta.db_table, model._meta.pk.column
+            if table not in tables:
+                continue  # Not migrated yet, or migrated back.
+            if connection.vendor == "sqlite":
+                cursor.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) SELECT %s, 0 "
+                    "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = %s)",
+                    [table, table],
+                )
+                cursor.execute(
+                    "UPDATE sqlite_sequence SET seq = %s WHERE name = %s AND seq < %s",
+                    [FIXTURE_KEYS, table, FIXTURE_KEYS],
+                )
+            elif connection.vendor == "postgresql":
+                quoted = connection.ops.quote_name
+                cursor.execute(
+                    f"SELECT setval(s, GREATEST(COALESCE(pg_sequence_last_value(s), 0), "
+                    f"(SELECT COALESCE(MAX({quoted(column)}), 0) FROM {quoted(table)}), %s)) "
+                    f"FROM pg_get_serial_sequence(%s, %s) AS s",
+                    [FIXTURE_KEYS, quoted(table), column],
+                )
 
 
 def _read(path: Path) -> bytes:
@@ -124,23 +220,113 @@ def _deserialize(path: Path, raw: bytes, using: str) -> list[Pending]:
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}"
         raise FixtureError(path, f"is not valid JSON: {error.msg} at {where}") from error
+    except RecursionError as error:
+        raise FixtureError(path, "is nested too deeply to be a fixture") from error
     if not isinstance(data, list):
         raise FixtureError(path, "must hold a JSON list of records")
     items = []
     for index, record in enumerate(data):
         label = _describe(index, record)
-        if not isinstance(record, dict) or "model" not in record or "fields" not in record:
-            raise FixtureError(path, 'is not a record: it needs "model" and "fields"', label)
-        if record.get("pk") is None:
-            raise FixtureError(path, 'needs a "pk", so that loading again cannot duplicate it', label)
+        problem = _shape_problem(record)
+        if problem:
+            raise FixtureError(path, problem, label)
         try:
             (deserialized,) = serializers.deserialize("python", [record], using=using)
-        except (DeserializationError, ValidationError, ObjectDoesNotExist, LookupError, ValueError) as error:
+        except (
+            DeserializationError,
+            ValidationError,
+            ObjectDoesNotExist,
+            FieldDoesNotExist,
+            LookupError,
+            ValueError,
+            TypeError,
+            AttributeError,
+            OverflowError,
+        ) as error:
             raise FixtureError(path, _first_line(error), label) from error
-        if deserialized.object._meta.app_label != "talks":
-            raise FixtureError(path, "fixtures may hold only Parley's own records", label)
         items.append(Pending(path, index, deserialized, dict(deserialized.m2m_data or {})))
     return items
+
+
+def _shape_problem(record: object) -> str | None:
+    """What makes a record unloadable before Django reads it: the shapes
+    that would crash the deserializer, or be stored as something else
+    (a dict as a name, True as key 1), or that PostgreSQL would refuse."""
+    if not isinstance(record, dict) or "model" not in record or "fields" not in record:
+        return 'is not a record: it needs "model" and "fields"'
+    if unknown := sorted(set(record) - {"model", "pk", "fields"}, key=str):
+        return f"has keys a record does not have: {', '.join(map(str, unknown))}"
+    label = record["model"]
+    if not isinstance(label, str) or label.count(".") != 1:
+        return f'"model" must be text such as "talks.party", not {label!r}'
+    try:
+        model = apps.get_model(label)
+    except LookupError:
+        return f"model: no kind of record is called {label!r}"
+    if model not in record_models():
+        kinds = ", ".join(sorted(m._meta.label_lower for m in record_models()))
+        return f"model: fixtures may hold only Parley's record ({kinds}), not {model._meta.label_lower}"
+    pk = record.get("pk")
+    if pk is None:
+        return 'needs a "pk", so that loading again cannot duplicate it'
+    if not _is_int(pk) or not 0 < pk < FIXTURE_KEYS:
+        return f'"pk" must be a whole number from 1 to {FIXTURE_KEYS - 1:,}, not {pk!r}'
+    fields = record["fields"]
+    if not isinstance(fields, dict):
+        return f'"fields" must be an object of field names and values, not {type(fields).__name__}'
+    for name, value in fields.items():
+        if problem := _field_problem(model, name, value):
+            return f"{name}: {problem}"
+    return None
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul(part) for part in value)
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(part) for key, part in value.items())
+    return False
+
+
+def _field_problem(model: type[Model], name: str, value: object) -> str | None:
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return f"a {model._meta.verbose_name} has no such field"
+    if field.many_to_many:
+        if not isinstance(value, list) or not all(_is_int(part) for part in value):
+            return f"must be a list of keys, not {value!r}"
+        return None
+    if not field.concrete or field.auto_created or field.primary_key:
+        return f"a {model._meta.verbose_name} has no such field to load"
+    if _has_nul(value):
+        return "contains a NUL character (\\x00), which PostgreSQL cannot store"
+    if value is None:
+        return None if field.null else "cannot be empty (null)"
+    if field.many_to_one:
+        kind = isinstance(value, list) and len(value) == 2 and all(isinstance(part, str) for part in value)
+        if not (_is_int(value) or (kind and field.related_model is ContentType)):
+            return f"must be a key (or, for a kind of record, its [app, model] name), not {value!r}"
+        return None
+    if isinstance(field, models.BooleanField):
+        return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
+    if isinstance(field, (models.DateField, models.DateTimeField)):
+        return None if isinstance(value, str) else f"must be a date written as text (2017-01-23), not {value!r}"
+    if isinstance(field, models.IntegerField):
+        # The ranges every database Django supports can store.
+        low, high = BaseDatabaseOperations.integer_field_ranges[field.get_internal_type()]
+        if not _is_int(value) or not low <= value <= high:
+            return f"must be a whole number from {low} to {high}, not {value!r}"
+        return None
+    if isinstance(field, (models.CharField, models.TextField)):
+        return None if isinstance(value, str) else f"must be text, not {value!r}"
+    return None
 
 
 def _describe(index: int, record: object) -> str:
@@ -161,7 +347,7 @@ def _save(item: Pending, using: str) -> None:
     try:
         with transaction.atomic(using=using):
             item.deserialized.save(using=using)
-    except (DatabaseError, ValueError, TypeError) as error:
+    except (DatabaseError, ValueError, TypeError, OverflowError) as error:
         raise FixtureError(item.path, f"cannot be saved: {_first_line(error)}", item.record) from error
 
 
@@ -256,14 +442,3 @@ def _record_history(pending: list[Pending], using: str) -> None:
                 )
                 for link in links
             )
-
-
-def _reset_sequences(models: set[type[Model]], using: str) -> None:
-    """Rows loaded with explicit keys leave PostgreSQL's sequences behind;
-    without this the next row staff add would collide with a loaded one."""
-    connection = connections[using]
-    statements = connection.ops.sequence_reset_sql(no_style(), sorted(models, key=lambda m: m._meta.label))
-    if statements:
-        with connection.cursor() as cursor:
-            for sql in statements:
-                cursor.execute(sql)

@@ -172,3 +172,21 @@ def compress_stream(chunks: Iterator[bytes], encoding: str) -> Iterator[bytes]:
         yield compressor.finish()
     else:
         yield from compress_sequence(chunks)
+
+
+class HeadMiddleware:
+    """A HEAD request gets the headers a GET would, Content-Length included,
+    and no body. Django's WSGI handler leaves dropping the body to the
+    server, and gunicorn 27 logs a warning for every body it drops."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.method == "HEAD":
+            if response.streaming:
+                response.streaming_content = []
+            else:
+                response.content = b""
+        return response

@@ -854,9 +854,11 @@ class DelegationMember(Cited):
     delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE, related_name="members")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="delegation_seats")
     role = models.CharField(max_length=12, choices=Role, default=Role.MEMBER)
+    # PROTECT: deleting the post would leave the seat saying nothing of the
+    # capacity the source gives; the admin lists the seats that hold it.
     post = models.ForeignKey(
         Post,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="delegation_seats",
@@ -939,7 +941,9 @@ class Position(Cited):
     talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="positions")
     session = models.ForeignKey(Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="positions")
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="positions")
-    speaker = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="positions")
+    # PROTECT: deleting the speaker would leave their quote unattributed; the
+    # admin's "cannot delete" page lists the positions that name them.
+    speaker = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="positions")
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="positions")
     date = models.DateField(null=True, blank=True)
     date_precision = precision_field("date")
@@ -1169,6 +1173,24 @@ class FixtureLoad(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class FixtureRecord(models.Model):
+    """A record a fixture file brought into this database, by kind and key:
+    so that a record staff deleted is never brought back by a later version
+    of the file, and a key staff took is never mistaken for the fixture's."""
+
+    model = models.CharField(max_length=100, help_text="The kind of record, e.g. talks.alias.")
+    object_id = models.PositiveBigIntegerField()
+    file = models.CharField(max_length=200)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["model", "object_id"]
+        constraints = [models.UniqueConstraint(fields=["model", "object_id"], name="fixture_record_once")]
+
+    def __str__(self):
+        return f"{self.model} pk={self.object_id} ({self.file})"
 
 
 # A signal rather than save(), because loading fixtures saves raw, which skips

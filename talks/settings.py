@@ -8,6 +8,7 @@ key and the host names it answers to.
 
 import datetime
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -69,14 +70,19 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 MIDDLEWARE = [
+    # HEAD gets the GET's headers and no body (talks/middleware.py).
+    "talks.middleware.HeadMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # A few sign-ins checked at once, the rest answered 429 (talks/logins.py).
+    "talks.logins.SignInLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Reader pages by data version (ETag, 304, cache), then compressed: the
     # cache keeps the compressed bytes. See talks/middleware.py.
     "talks.middleware.ReaderCacheMiddleware",
     "talks.middleware.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "talks.logins.IdleSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -84,6 +90,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Says once when X-Forwarded-For arrives and DJANGO_TRUSTED_PROXY_COUNT is 0.
+    "talks.proxies.ForwardedForWarningMiddleware",
     # Records which editor made each change the history keeps.
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -151,10 +159,17 @@ READER_CACHE_SECONDS = 60 * 60
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Staff accounts guard the record: longer than Django's default of 8.
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not mostly the site's own words and years ("Astana2017"): talks/logins.py.
+    {"NAME": "talks.logins.SiteWordsValidator"},
 ]
+
+# An admin session ends after this long without a request (requests push
+# the end on: talks/logins.py): an editor who walks away is signed out.
+SESSION_COOKIE_AGE = 60 * int(os.environ.get("DJANGO_SESSION_IDLE_MINUTES", "60"))
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -203,12 +218,23 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
-# Brute-force protection for the admin's login: five failures for one username
-# from one address lock that pair out for 15 minutes, answered with 429.
-# Locking by username alone would let anyone lock an editor out.
-AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+# Brute-force protection for the admin's login, answered with 429 for the
+# cool-off (15 minutes): five failures for one username from one address
+# lock that pair out; twenty from one address lock it out for every
+# username (spraying); twenty for one username lock it out from every
+# address (guessing from many machines). The last lets anyone lock an
+# editor out for the cool-off, hence its higher limit; docs/deploy.md says
+# what each costs. Each count's own limit: talks/logins.py.
+LOGIN_PAIR_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_LIMIT = int(os.environ.get("DJANGO_LOGIN_ADDRESS_LIMIT", "20"))
+LOGIN_USERNAME_LIMIT = int(os.environ.get("DJANGO_LOGIN_USERNAME_LIMIT", "20"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+AXES_FAILURE_LIMIT = "talks.logins.failure_limit"
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Sign-ins checked at once on the machine (password hashing takes a core
+# for ~0.4 s each); more are answered 429 at once. 0: no limit.
+LOGIN_CONCURRENCY = int(os.environ.get("DJANGO_LOGIN_CONCURRENCY", str(max(1, (os.cpu_count() or 2) // 2))))
+LOGIN_LOCK_DIR = os.environ.get("DJANGO_LOGIN_LOCK_DIR", "")
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
@@ -216,7 +242,14 @@ AXES_CLIENT_IP_CALLABLE = "talks.proxies.client_ip"
 AXES_VERBOSE = False
 # How many reverse proxies stand in front of the site and append to
 # X-Forwarded-For; 0 means the connection's own address is the client's.
-TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+# Unset, it counts as 0 and the deploy check asks for it (talks/checks.py).
+_proxies = os.environ.get("DJANGO_TRUSTED_PROXY_COUNT")
+TRUSTED_PROXY_COUNT = None if _proxies is None else (int(_proxies) if re.fullmatch(r"\s*[0-9]+\s*", _proxies) else -1)
+if TRUSTED_PROXY_COUNT is not None and not 0 <= TRUSTED_PROXY_COUNT <= 5:
+    raise ImproperlyConfigured(
+        f"DJANGO_TRUSTED_PROXY_COUNT must be a whole number from 0 to 5, not {_proxies!r}: how many reverse "
+        f"proxies in front of the site append to X-Forwarded-For (1 behind the nginx of docs/deploy.md)."
+    )
 
 # The admin lives where the operator says, so that it is not where bots look.
 ADMIN_PATH = os.environ.get("DJANGO_ADMIN_PATH", "admin/").strip("/") + "/"
@@ -231,6 +264,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{asctime} level={levelname} logger={name} message={message}", "style": "{"}},
+    "filters": {"bad_host": {"()": "talks.logs.BadHostFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # A request for a host the site does not serve: one line at WARNING, not an ERROR with a traceback.
+    "loggers": {"django.security.DisallowedHost": {"filters": ["bad_host"]}},
 }

@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management.color import no_style
 from django.db import connection
 
-from talks.loading import fixture_files, load_fixtures
+from talks.loading import fixture_files, load_fixtures, reserve_keys
 
 # Per table: the model, and its rows as {attname: value}.
 _snapshot: list[tuple[type, list[dict]]] = []
@@ -48,6 +48,8 @@ def _restore(snapshot: list[tuple[type, list[dict]]]) -> None:
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), [model for model, _ in snapshot]):
             cursor.execute(sql)
+    # As the loader leaves them: past the keys fixture files use.
+    reserve_keys()
 
 
 def load_seed() -> None:

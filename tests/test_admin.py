@@ -4,6 +4,7 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.test import Client
 from django.urls import reverse
 
 from talks.models import (
@@ -12,6 +13,7 @@ from talks.models import (
     Delegation,
     DelegationMember,
     FixtureLoad,
+    FixtureRecord,
     Person,
     Position,
     Post,
@@ -27,6 +29,7 @@ from .builders import (
     make_editor,
     make_party,
     make_person,
+    make_position,
     make_source,
     make_talk,
     make_topic,
@@ -202,15 +205,16 @@ def test_every_record_type_is_in_the_admin():
 
 def test_editor_can_open_every_list_and_add_page_of_the_record(editor_client, seeded):
     for model in record_models():
-        if model is FixtureLoad:
+        if model in (FixtureLoad, FixtureRecord):
             continue
         name = model._meta.model_name
         assert editor_client.get(reverse(f"admin:talks_{name}_changelist")).status_code == 200, model
         assert editor_client.get(reverse(f"admin:talks_{name}_add")).status_code == 200, model
 
 
-def test_the_fixture_ledger_is_for_administrators_only(editor_client):
+def test_the_fixture_ledgers_are_for_administrators_only(editor_client):
     assert editor_client.get(reverse("admin:talks_fixtureload_changelist")).status_code == 403
+    assert editor_client.get(reverse("admin:talks_fixturerecord_changelist")).status_code == 403
 
 
 def test_editor_can_open_the_seed_talk_for_editing(editor_client, seeded):
@@ -465,3 +469,118 @@ def test_adding_talks_on_the_same_day_in_the_same_city_warns(editor_client, seed
     response = editor_client.post(reverse("admin:talks_talk_add"), data)
     assert_form_error(response, "A talk like this is already in the record:")
     assert "Astana talks on Syria, January 2017</a>" in response.content.decode()
+
+
+# Deleting: what readers would see change is refused or listed first.
+
+
+def test_deleting_a_quoted_person_is_refused_and_the_page_lists_their_positions(editor_client):
+    speaker = make_person(name="Mohammad Aloush")
+    position = make_position(speaker=speaker, quote="We will not negotiate face to face.")
+    url = reverse("admin:talks_person_delete", args=[speaker.pk])
+
+    page = editor_client.get(url).content.decode()
+    assert "would require deleting the following protected related objects" in page
+    assert str(position) in page
+
+    editor_client.post(url, {"post": "yes"})
+    assert Person.objects.filter(pk=speaker.pk).exists()
+    assert Position.objects.get(pk=position.pk).speaker == speaker
+
+
+def test_deleting_a_post_a_delegate_sat_in_is_refused_and_the_page_lists_the_seat(editor_client):
+    delegation = make_delegation()
+    person = make_person()
+    post = Post.objects.create(person=person, title="Envoy", organisation=delegation.party)
+    seat = DelegationMember.objects.create(delegation=delegation, person=person, post=post)
+    url = reverse("admin:talks_post_delete", args=[post.pk])
+
+    page = editor_client.get(url).content.decode()
+    assert "would require deleting the following protected related objects" in page
+    assert str(seat) in page
+
+    editor_client.post(url, {"post": "yes"})
+    assert DelegationMember.objects.get(pk=seat.pk).post == post
+
+
+def test_deleting_a_session_lists_the_positions_that_would_no_longer_name_it(editor_client):
+    talk = make_talk()
+    session = Session.objects.create(talk=talk, title="Closed doors", kind="closed_door")
+    position = make_position(talk=talk, session=session)
+
+    page = editor_client.get(reverse("admin:talks_session_delete", args=[session.pk])).content.decode()
+
+    assert 'id="links-cut"' in page
+    assert f"position “{position}” will no longer name its session" in page
+    assert '<input type="submit"' in page
+
+
+# Two editors on one record: the second save from an older form is refused.
+
+
+def party_change_form(client, party) -> dict:
+    """What the editor's browser would send back from the change form as it opened it."""
+    response = client.get(reverse("admin:talks_party_change", args=[party.pk]))
+    form = response.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if name != "member_of"}
+    data |= {"name": party.name, "slug": party.slug, "kind": party.kind, "description": party.description}
+    data |= formset(ALIASES, []) | formset("memberships", []) | formset(CITATIONS, [])
+    assert 'name="opened_version"' in response.content.decode()
+    return data
+
+
+def test_a_save_from_a_form_opened_before_anothers_save_is_refused_and_shows_what_changed(client, django_user_model):
+    party = make_party(name="Syrian opposition", slug="syrian-opposition", description="At least 15 groups.")
+    alice, bob = Client(), Client()
+    alice.force_login(make_editor("alice"))
+    bob.force_login(make_editor("bob"))
+    url = reverse("admin:talks_party_change", args=[party.pk])
+    alices_form, bobs_form = party_change_form(alice, party), party_change_form(bob, party)
+
+    assert alice.post(url, alices_form | {"description": "Fifteen armed groups."}).status_code == 302
+    refused = bob.post(url, bobs_form | {"name": "The armed opposition"})
+
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert "This party was changed by alice" in page
+    assert "description: “At least 15 groups.” → “Fifteen armed groups.”" in page
+    assert "Nothing was saved" in page
+    party.refresh_from_db()
+    assert (party.name, party.description) == ("Syrian opposition", "Fifteen armed groups.")
+
+    # Having seen the change, Bob saves again from the form he was shown: now it goes through.
+    again = refused.context["adminform"].form.data.copy()
+    assert bob.post(url, again).status_code == 302
+    party.refresh_from_db()
+    assert party.name == "The armed opposition"
+
+
+def test_a_save_from_an_up_to_date_form_goes_through(editor_client):
+    party = make_party(description="Before")
+    url = reverse("admin:talks_party_change", args=[party.pk])
+    first = editor_client.post(url, party_change_form(editor_client, party) | {"description": "One"})
+    assert first.status_code == 302
+    party.refresh_from_db()
+    second = editor_client.post(url, party_change_form(editor_client, party) | {"description": "Two"})
+    assert second.status_code == 302
+    party.refresh_from_db()
+    assert party.description == "Two"
+
+
+def test_a_conflict_on_a_talks_many_to_many_field_names_the_parties(client, source):
+    talk = make_talk()
+    russia, turkey = make_party(name="Russia"), make_party(name="Turkey")
+    alice, bob = Client(), Client()
+    alice.force_login(make_editor("alice"))
+    bob.force_login(make_editor("bob"))
+    url = reverse("admin:talks_talk_change", args=[talk.pk])
+    base = talk_form(name=talk.name, slug=talk.slug, end_date="", end_qualifier="") | inlines()
+    versions = {}
+    for name, client_ in (("alice", alice), ("bob", bob)):
+        response = client_.get(url)
+        versions[name] = response.context["adminform"].form.initial["opened_version"]
+    saved = alice.post(url, base | {"opened_version": versions["alice"], "convened_by": [russia.pk, turkey.pk]})
+    assert saved.status_code == 302
+    refused = bob.post(url, base | {"opened_version": versions["bob"], "status": "planned"})
+    assert refused.status_code == 200
+    assert "convened by: “” → “Russia, Turkey”" in refused.content.decode()

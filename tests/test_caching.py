@@ -149,6 +149,10 @@ def test_several_app_servers_share_the_cache_in_redis_when_told_to(redis_server)
     assert result.stdout.strip() == "shared"
 
 
-def test_a_cached_page_is_not_served_to_a_host_the_site_does_not_serve(client, seeded, page_cache):
-    assert client.get(TIMELINE).status_code == 200
-    assert client.get(TIMELINE, HTTP_HOST="evil.example").status_code == 400
+@pytest.mark.usefixtures("page_cache")
+@pytest.mark.parametrize("headers", [{}, {"HTTP_IF_NONE_MATCH": "*"}])
+def test_a_host_the_site_does_not_serve_is_refused_even_when_the_page_is_cached(client, seeded, headers):
+    assert client.get("/").status_code == 200
+    etag = client.get("/")["ETag"]
+    headers = {"HTTP_IF_NONE_MATCH": etag} if headers else {}
+    assert client.get("/", HTTP_HOST="evil.example", **headers).status_code == 400

@@ -10,6 +10,7 @@ import uuid
 from contextlib import closing
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.conf import settings
 
@@ -61,7 +62,7 @@ def new_site(path: Path) -> str:
 @pytest.fixture
 def postgres_database(postgres_databases) -> str:
     """A new, empty PostgreSQL database, dropped afterwards."""
-    return postgres_databases("parley_deploy")
+    return postgres_databases("parley_safe_deploy")
 
 
 EDIT = (
@@ -107,13 +108,16 @@ def test_postgresql_takes_new_rows_after_the_move(tmp_path, postgres_database):
     manage(sqlite_url, "dumpdata", "talks", "--natural-foreign", f"--output={dump}")
     manage(postgres_database, "migrate", "--no-input", "-v0")
     manage(postgres_database, "loaddata", str(dump), "-v0")
-    # loaddata resets the sequences, so staff can add rows at once.
-    manage(
+    # As docs/deploy.md says: loaddata resets the sequences to the largest
+    # keys, and load_fixtures moves them past the keys fixture files use.
+    assert "Added 0 records" in manage(postgres_database, "load_fixtures")
+    created = manage(
         postgres_database,
         "shell",
         "-c",
-        "from talks.models import Party; Party.objects.create(name='New', slug='new', kind='state')",
+        "from talks.models import Party; print(Party.objects.create(name='New', slug='new', kind='state').pk)",
     )
+    assert int(created.split()[-1]) > 1_000_000
 
 
 def rows(path: Path) -> dict[str, list]:
@@ -140,24 +144,101 @@ def test_sqlite_backup_restores_the_database_as_it_was(tmp_path):
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
-def test_restore_refuses_a_file_that_is_not_a_backup_and_changes_nothing(tmp_path):
-    live = tmp_path / "parley.sqlite3"
-    url = new_site(live)
-    before = rows(live)
-    junk = tmp_path / "junk.sqlite3"
-    junk.write_bytes(b"not a database" * 100)
+def refused_restore(url: str, backup: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | {"DATABASE_URL": url}
     result = subprocess.run(
-        [sys.executable, "manage.py", "restore", str(junk), "--no-input"],
+        [sys.executable, "manage.py", "restore", str(backup), "--no-input"],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert result.returncode != 0
-    assert "junk.sqlite3" in result.stderr
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def foreign_sqlite(path: Path) -> Path:
+    """A sound SQLite database of another application."""
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+        db.execute("INSERT INTO notes (body) VALUES ('not Parley')")
+        db.commit()
+    return path
+
+
+def older_backup(url: str, path: Path) -> Path:
+    """A real backup of Parley, but without the talks app's latest migration."""
+    manage(url, "backup", f"--output={path}")
+    with closing(sqlite3.connect(path)) as db:
+        latest = "SELECT max(id) FROM django_migrations WHERE app = 'talks'"
+        db.execute(f"DELETE FROM django_migrations WHERE id = ({latest})")
+        db.commit()
+    return path
+
+
+NOT_BACKUPS = {
+    "junk": (lambda url, path: path.write_bytes(b"not a database" * 100) and path, "not a usable SQLite database"),
+    "empty file": (lambda url, path: path.write_bytes(b"") or path, "no django_migrations table"),
+    "another application's database": (lambda url, path: foreign_sqlite(path), "no django_migrations table"),
+    "an older Parley's backup": (older_backup, "lacks 1 migration(s) of the talks app"),
+}
+
+
+@pytest.mark.parametrize("kind", NOT_BACKUPS)
+def test_restore_refuses_a_file_that_is_not_a_backup_of_parley_and_changes_nothing(tmp_path, kind):
+    live = tmp_path / "parley.sqlite3"
+    url = new_site(live)
+    make, message = NOT_BACKUPS[kind]
+    candidate = tmp_path / "candidate.sqlite3"
+    make(url, candidate)
+    before = rows(live)
+    files = sorted(tmp_path.iterdir())
+
+    result = refused_restore(url, candidate)
+
+    assert f"{candidate}" in result.stderr
+    assert message in result.stderr
+    assert "Nothing was changed" in result.stderr
     assert rows(live) == before
+    assert sorted(tmp_path.iterdir()) == files, "a refused restore left a file behind"
+
+
+def test_restore_keeps_the_database_it_replaces_as_a_safety_copy(tmp_path):
+    live = tmp_path / "parley.sqlite3"
+    url = new_site(live)
+    backup = tmp_path / "copy.sqlite3"
+    manage(url, "backup", f"--output={backup}")
+    manage(url, "shell", "-c", "from talks.models import Party; Party.objects.filter(slug='egypt').delete()")
+    edited = rows(live)
+
+    output = manage(url, "restore", str(backup), "--no-input")
+
+    (safety,) = tmp_path.glob("parley.sqlite3.before-restore-*")
+    assert str(safety) in output
+    assert rows(safety) == edited
+    assert rows(live) != edited
+
+
+def test_postgresql_restore_refuses_a_dump_of_another_database(postgres_databases, tmp_path):
+    live = postgres_databases("parley_safe_live")
+    manage(live, "migrate", "--no-input", "-v0")
+    manage(live, "load_fixtures", "-v0")
+    pages = render(live)
+    other = postgres_databases("parley_safe_other")
+    with psycopg.connect(other, autocommit=True) as db:
+        db.execute("CREATE TABLE notes (id serial PRIMARY KEY, body text)")
+    dump = tmp_path / "other.dump"
+    subprocess.run(["pg_dump", "--format=custom", f"--file={dump}", other], check=True, timeout=60)
+    junk = tmp_path / "junk.dump"
+    junk.write_bytes(b"")
+
+    for candidate, message in [(dump, "no django_migrations table"), (junk, "pg_restore cannot read it")]:
+        result = refused_restore(live, candidate)
+        assert f"{candidate} is not a backup of Parley" in result.stderr
+        assert message in result.stderr
+    assert render(live) == pages
 
 
 def test_postgresql_backup_restores_the_database_as_it_was(postgres_database):
@@ -169,10 +250,15 @@ def test_postgresql_backup_restores_the_database_as_it_was(postgres_database):
         manage(postgres_database, "backup", f"--output={backup}")
         manage(postgres_database, "shell", "-c", "from talks.models import Talk; Talk.objects.all().delete()")
         assert render(postgres_database) != pages
-        manage(postgres_database, "restore", str(backup), "--no-input")
+        output = manage(postgres_database, "restore", str(backup), "--no-input")
         assert render(postgres_database) == pages
+        safety = Path(output.split("is kept in ")[1].strip().rstrip("."))
+        assert safety.parent == backup.parent
+        assert safety.stat().st_size > 0
     finally:
         backup.unlink(missing_ok=True)
+        for copy in backup.parent.glob(f"{postgres_database.rsplit('/', 1)[1]}.before-restore-*.dump"):
+            copy.unlink()
 
 
 def test_production_settings_serve_compressed_hashed_static_files(static_root):

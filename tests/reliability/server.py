@@ -148,19 +148,26 @@ class Browser:
             raise AssertionError(f"GET {path}: {response.status}")
         return form_fields(response.text, form_id)
 
-    def log_in(self, username: str = STAFF_USERNAME, password: str = STAFF_PASSWORD) -> Response:
+    def log_in(self, username: str = STAFF_USERNAME, password: str = STAFF_PASSWORD, tries: int = 5) -> Response:
         """Through the admin's own login form: GET for the CSRF cookie and
-        token, then POST the credentials with them."""
+        token, then POST the credentials with them. Answered "too many
+        sign-ins at once" (429 with Retry-After: the site checks a few at a
+        time), it signs in again after the wait, as a person would."""
         fields = dict(self.form("/admin/login/", "login-form"))
-        return self.post(
-            "/admin/login/",
-            [
-                ("csrfmiddlewaretoken", fields["csrfmiddlewaretoken"]),
-                ("username", username),
-                ("password", password),
-                ("next", "/admin/"),
-            ],
-        )
+        for _ in range(tries):
+            response = self.post(
+                "/admin/login/",
+                [
+                    ("csrfmiddlewaretoken", fields["csrfmiddlewaretoken"]),
+                    ("username", username),
+                    ("password", password),
+                    ("next", "/admin/"),
+                ],
+            )
+            if response.status != 429 or "Too many sign-ins at once" not in response.text:
+                break
+            time.sleep(float(response.headers.get("Retry-After", "1")))
+        return response
 
 
 class FormFields(HTMLParser):

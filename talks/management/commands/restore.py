@@ -6,7 +6,10 @@ from talks.backups import BackupError, restore
 
 
 class Command(BaseCommand):
-    help = "Replace the database's contents with a backup made by `backup`. Stop the site first."
+    help = (
+        "Replace the database's contents with a backup made by `backup`, once the file is checked to be a "
+        "backup of Parley; the database it replaces is kept as a safety copy. Stop the site first."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("backup", type=Path)
@@ -19,7 +22,9 @@ class Command(BaseCommand):
             if answer.strip().lower() != "yes":
                 raise CommandError("Restore cancelled; nothing was changed.")
         try:
-            restore(backup, using=database)
+            safety = restore(backup, using=database)
         except BackupError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"Restored {backup}.")
+        if safety:
+            self.stdout.write(f"The database it replaced is kept in {safety}.")
