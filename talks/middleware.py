@@ -31,7 +31,15 @@ SHARED_MAX_AGE = 10
 # Paths that are not reader pages: never cached, never compressed here.
 NOT_READER = (f"/{settings.ADMIN_PATH}", settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/")
 NOT_CACHED = ("/healthz", "/favicon.ico")
-COMPRESSIBLE = ("text/html", "application/json", "text/csv", "text/plain")
+COMPRESSIBLE = (
+    "text/html",
+    "application/json",
+    "text/csv",
+    "text/plain",
+    "text/calendar",
+    "application/atom+xml",
+    "application/xml",
+)
 # Below this, compression costs more than it saves.
 SMALLEST = 200
 # Brotli's quality for pages made on request: 5 of 11 compresses nearly as

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import path, register_converter
 
-from . import exports
+from . import calendars, exports
 from .views import browse, milestones, people, search, site, sources, talk
 
 register_converter(exports.DataFormat, "data")
@@ -27,6 +27,8 @@ urlpatterns = [
     path("people.<data:format>", exports.person_list_export, name="person_list_data"),
     path("sources.<data:format>", exports.source_list_export, name="source_list_data"),
     path("search.<data:format>", exports.search_export, name="search_data"),
+    path("timeline.ics", calendars.timeline_calendar, name="timeline_calendar"),
+    path("talks/<slug:slug>.ics", calendars.talk_calendar, name="talk_calendar"),
     path("parties/", people.party_list, name="party_list"),
     path("parties/<slug:slug>/", people.party_detail, name="party"),
     path("people/", people.person_list, name="person_list"),

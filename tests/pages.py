@@ -98,6 +98,9 @@ PAGES = [
     ReaderPage("sources.csv", "/sources.csv", "data"),
     ReaderPage("search.json", "/search.json?q=Alloush", "data", form=SearchForm, example={"q": "Astana"}),
     ReaderPage("search.csv", "/search.csv?q=Astana", "data", form=SearchForm),
+    # Calendars: the timeline's filter result, and one talk's (talks/calendars.py).
+    ReaderPage("timeline.ics", "/timeline.ics", "data", form=TimelineFilter, example={"status": "planned"}),
+    ReaderPage("talk.ics", f"{ASTANA[:-1]}.ics", "data", pattern="/talks/{}.ics"),
     ReaderPage("milestone", "/milestones/ceasefire-2016-12-30/", pattern="/milestones/{}/"),
     ReaderPage("parties", "/parties/"),
     ReaderPage("party", "/parties/syrian-opposition/", pattern="/parties/{}/"),
