@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import path, register_converter
 
-from . import calendars, exports
+from . import calendars, exports, feeds
 from .views import browse, milestones, people, search, site, sources, talk
 
 register_converter(exports.DataFormat, "data")
@@ -29,6 +29,9 @@ urlpatterns = [
     path("search.<data:format>", exports.search_export, name="search_data"),
     path("timeline.ics", calendars.timeline_calendar, name="timeline_calendar"),
     path("talks/<slug:slug>.ics", calendars.talk_calendar, name="talk_calendar"),
+    path("changes.atom", feeds.record_changes, name="changes"),
+    path("talks/<slug:slug>/changes.atom", feeds.talk_changes, name="talk_changes"),
+    path("parties/<slug:slug>/changes.atom", feeds.party_changes, name="party_changes"),
     path("parties/", people.party_list, name="party_list"),
     path("parties/<slug:slug>/", people.party_detail, name="party"),
     path("people/", people.person_list, name="person_list"),

@@ -101,6 +101,12 @@ PAGES = [
     # Calendars: the timeline's filter result, and one talk's (talks/calendars.py).
     ReaderPage("timeline.ics", "/timeline.ics", "data", form=TimelineFilter, example={"status": "planned"}),
     ReaderPage("talk.ics", f"{ASTANA[:-1]}.ics", "data", pattern="/talks/{}.ics"),
+    # What is new and what changed, as Atom (talks/feeds.py).
+    ReaderPage("changes.atom", "/changes.atom", "data"),
+    ReaderPage("talk changes.atom", f"{ASTANA}changes.atom", "data", pattern="/talks/{}/changes.atom"),
+    ReaderPage(
+        "party changes.atom", "/parties/syrian-opposition/changes.atom", "data", pattern="/parties/{}/changes.atom"
+    ),
     ReaderPage("milestone", "/milestones/ceasefire-2016-12-30/", pattern="/milestones/{}/"),
     ReaderPage("parties", "/parties/"),
     ReaderPage("party", "/parties/syrian-opposition/", pattern="/parties/{}/"),
