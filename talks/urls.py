@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import path, register_converter
 
-from . import calendars, exports, feeds
+from . import calendars, exports, feeds, sitemaps
 from .views import browse, milestones, people, search, site, sources, talk
 
 register_converter(exports.DataFormat, "data")
@@ -40,6 +40,8 @@ urlpatterns = [
     path("sources/<slug:slug>/", sources.source_detail, name="source"),
     path("search/", search.search, name="search"),
     path("healthz", site.health, name="health"),
+    path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
+    path("robots.txt", sitemaps.robots, name="robots"),
     path("favicon.ico", site.favicon),
     path(settings.ADMIN_PATH, admin.site.urls),
 ]

@@ -116,6 +116,9 @@ PAGES = [
     ReaderPage("source", SOURCE, pattern="/sources/{}/"),
     ReaderPage("search", "/search/?q=Alloush", form=SearchForm, example={"q": "Astana"}),
     ReaderPage("health", "/healthz", "plain"),
+    # For search engines (talks/sitemaps.py).
+    ReaderPage("sitemap", "/sitemap.xml", "data"),
+    ReaderPage("robots", "/robots.txt", "data"),
     # A filter's suggestions as the reader types: a part of a page, for htmx.
     ReaderPage("suggest", "/suggest/party/?listing=timeline&field=party&party=syr", "part"),
 ]
