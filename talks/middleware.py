@@ -104,7 +104,9 @@ class ReaderCacheMiddleware:
     def variant(request: HttpRequest) -> str:
         """What the page depends on besides the data, as a digest."""
         query = sorted((name, value) for name in request.GET for value in request.GET.getlist(name))
-        parts = [request.path, repr(query), *(request.headers.get(name, "") for name in HTMX_HEADERS)]
+        # The host too: feeds, calendars and the sitemap carry absolute addresses.
+        parts = [request.META.get("HTTP_HOST", ""), request.path, repr(query)]
+        parts += [request.headers.get(name, "") for name in HTMX_HEADERS]
         parts.append(chosen_encoding(request))
         return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 

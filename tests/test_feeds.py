@@ -118,3 +118,12 @@ def test_a_feeds_query_count_does_not_grow_with_the_data(client, seeded, url):
     with CaptureQueriesContext(connection) as after:
         client.get(url)
     assert len(after) <= len(before)
+
+
+def test_a_feed_kept_in_the_page_cache_is_kept_for_its_own_host(client, seeded, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.ALLOWED_HOSTS = ["testserver", "other.example"]
+    assert "http://testserver/" in client.get("/changes.atom").content.decode()
+    other = client.get("/changes.atom", HTTP_HOST="other.example").content.decode()
+    assert "http://other.example/" in other
+    assert "testserver" not in other
