@@ -103,6 +103,11 @@ class RecordField(forms.ModelChoiceField):
         value = (value or "").strip()
         if value in self.empty_values:
             return None
+        if "\x00" in value:
+            # No name holds a NUL, and PostgreSQL's text cannot: asked for one, it fails.
+            raise forms.ValidationError(
+                f"there is no {self.noun} with a NUL character in its name", code="invalid_choice"
+            )
         if found := self.queryset.filter(slug=value).first():
             return found
         model = self.queryset.model

@@ -31,7 +31,15 @@ SHARED_MAX_AGE = 10
 # Paths that are not reader pages: never cached, never compressed here.
 NOT_READER = (f"/{settings.ADMIN_PATH}", settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/")
 NOT_CACHED = ("/healthz", "/favicon.ico")
-COMPRESSIBLE = ("text/html", "application/json", "text/csv", "text/plain")
+COMPRESSIBLE = (
+    "text/html",
+    "application/json",
+    "text/csv",
+    "text/plain",
+    "text/calendar",
+    "application/atom+xml",
+    "application/xml",
+)
 # Below this, compression costs more than it saves.
 SMALLEST = 200
 # Brotli's quality for pages made on request: 5 of 11 compresses nearly as
@@ -99,7 +107,9 @@ class ReaderCacheMiddleware:
     def variant(request: HttpRequest) -> str:
         """What the page depends on besides the data, as a digest."""
         query = sorted((name, value) for name in request.GET for value in request.GET.getlist(name))
-        parts = [request.path, repr(query), *(request.headers.get(name, "") for name in HTMX_HEADERS)]
+        # The host too: feeds, calendars and the sitemap carry absolute addresses.
+        parts = [request.META.get("HTTP_HOST", ""), request.path, repr(query)]
+        parts += [request.headers.get(name, "") for name in HTMX_HEADERS]
         parts.append(chosen_encoding(request))
         return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     # Before staticfiles, so runserver serves static files the way production does.
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # The sitemap's template (talks/sitemaps.py).
+    "django.contrib.sitemaps",
     # Django's own form widget templates, for the renderer below.
     "django.forms",
     "django_htmx",

@@ -76,6 +76,37 @@ PAGES = [
     ),
     ReaderPage("timeline.json", "/timeline.json", "data", form=TimelineFilter, example={"party": "syrian-opposition"}),
     ReaderPage("timeline.csv", "/timeline.csv", "data", form=TimelineFilter, example={"status": "planned"}),
+    # Every list's open data, with the list's own filter (talks/exports.py).
+    ReaderPage("talks.json", "/talks.json", "data", form=TalkFilter, example={"status": "planned"}),
+    ReaderPage("talks.csv", "/talks.csv", "data", form=TalkFilter, example={"year": "2017"}),
+    ReaderPage("delegations.json", f"{ASTANA[:-1]}/delegations.json", "data", pattern="/talks/{}/delegations.json"),
+    ReaderPage("delegations.csv", f"{ASTANA[:-1]}/delegations.csv", "data", pattern="/talks/{}/delegations.csv"),
+    ReaderPage(
+        "positions.json",
+        f"{ASTANA[:-1]}/positions.json",
+        "data",
+        form=PositionFilter,
+        example={"party": "syrian-government"},
+        pattern="/talks/{}/positions.json",
+    ),
+    ReaderPage("positions.csv", f"{ASTANA[:-1]}/positions.csv", "data", form=PositionFilter),
+    ReaderPage("parties.json", "/parties.json", "data"),
+    ReaderPage("parties.csv", "/parties.csv", "data"),
+    ReaderPage("people.json", "/people.json", "data"),
+    ReaderPage("people.csv", "/people.csv", "data"),
+    ReaderPage("sources.json", "/sources.json", "data"),
+    ReaderPage("sources.csv", "/sources.csv", "data"),
+    ReaderPage("search.json", "/search.json?q=Alloush", "data", form=SearchForm, example={"q": "Astana"}),
+    ReaderPage("search.csv", "/search.csv?q=Astana", "data", form=SearchForm),
+    # Calendars: the timeline's filter result, and one talk's (talks/calendars.py).
+    ReaderPage("timeline.ics", "/timeline.ics", "data", form=TimelineFilter, example={"status": "planned"}),
+    ReaderPage("talk.ics", f"{ASTANA[:-1]}.ics", "data", pattern="/talks/{}.ics"),
+    # What is new and what changed, as Atom (talks/feeds.py).
+    ReaderPage("changes.atom", "/changes.atom", "data"),
+    ReaderPage("talk changes.atom", f"{ASTANA}changes.atom", "data", pattern="/talks/{}/changes.atom"),
+    ReaderPage(
+        "party changes.atom", "/parties/syrian-opposition/changes.atom", "data", pattern="/parties/{}/changes.atom"
+    ),
     ReaderPage("milestone", "/milestones/ceasefire-2016-12-30/", pattern="/milestones/{}/"),
     ReaderPage("parties", "/parties/"),
     ReaderPage("party", "/parties/syrian-opposition/", pattern="/parties/{}/"),
@@ -85,6 +116,9 @@ PAGES = [
     ReaderPage("source", SOURCE, pattern="/sources/{}/"),
     ReaderPage("search", "/search/?q=Alloush", form=SearchForm, example={"q": "Astana"}),
     ReaderPage("health", "/healthz", "plain"),
+    # For search engines (talks/sitemaps.py).
+    ReaderPage("sitemap", "/sitemap.xml", "data"),
+    ReaderPage("robots", "/robots.txt", "data"),
     # A filter's suggestions as the reader types: a part of a page, for htmx.
     ReaderPage("suggest", "/suggest/party/?listing=timeline&field=party&party=syr", "part"),
 ]

@@ -12,6 +12,7 @@ from django_htmx.http import push_url
 
 from ..forms import MAX_TEXT, FilterForm, TalkFilter, TimelineFilter
 from ..models import Party, Process, Talk, TimelineEntry, Topic
+from ..overview import overview
 from ..text import fold
 
 PER_PAGE = 50
@@ -58,11 +59,15 @@ def timeline_view(request: HttpRequest) -> HttpResponse:
     form = TimelineFilter(request.GET)
     entries = TimelineEntry.objects.all()
     page = paginate(request, form.filter(entries).for_display())
+    on_page = {entry.anchor for entry in page.object_list}
     context = {
         "form": form,
         "page": page,
         "facets": form.facet_counts(entries),
         "summary": form.describe(page.paginator.count),
+        "overview": overview(
+            form.filter(entries), form.query(), on_page, reverse("timeline"), *map(form.applied.get, ("start", "end"))
+        ),
     }
     return render_browse(request, "talks/timeline.html", context, form)
 

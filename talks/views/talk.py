@@ -6,13 +6,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from ..forms import CompareForm, PositionFilter
 from ..models import Delegation, DelegationMember, Party, Position, Talk, TimelineEntry, Topic
+from ..overview import overview
 from .browse import render_browse
 
 # The order a reader expects, with each role's heading.
@@ -67,12 +69,21 @@ def talk_detail(request: HttpRequest, slug: str) -> HttpResponse:
         Talk.objects.for_cards().prefetch_related(Prefetch("followed_by", queryset=Talk.objects.published())),
         slug=slug,
     )
+    entries = list(TimelineEntry.objects.filter(talk=talk).for_display())
     return render(
         request,
         "talks/talk_detail.html",
         {
             "talk": talk,
-            "entries": TimelineEntry.objects.filter(talk=talk).for_display(),
+            "entries": entries,
+            # Every mark leads to its entry on this page; a zoom, to the timeline of this talk.
+            "overview": overview(
+                TimelineEntry.objects.filter(talk=talk),
+                QueryDict(f"talk={talk.slug}"),
+                {entry.anchor for entry in entries},
+                reverse("timeline"),
+                name=f"the {talk.name}",
+            ),
             "delegation_groups": delegations_of(talk),
             "matrix": matrix_of(list(talk.positions.for_matrix())),
         },

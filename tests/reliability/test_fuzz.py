@@ -183,7 +183,8 @@ def fuzzing(share: float = 1.0) -> settings:
 
 
 FILTER_PAGES = [page for page in PAGES if page.form and page.kind == "html"]
-EXPORTS = [page for page in PAGES if page.kind == "data"]
+# The filtered exports; open data without a filter (a feed, the sitemap) is fuzzed with the pages without one.
+EXPORTS = [page for page in PAGES if page.kind == "data" and page.form]
 UNFILTERED = [page for page in PAGES if not page.form and page.kind != "part"]
 PARTS = [page for page in PAGES if page.kind == "part"]
 SUGGEST = ["listing", "field", "talk", "party", "topic", "process"]

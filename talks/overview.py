@@ -1,0 +1,420 @@
+"""The timeline as a picture: an overview drawn on the server as SVG, with
+no script, for the timeline page (whatever its filter shows) and each talk's
+page.
+
+A time axis runs across; each talk is a lane with its band from start to
+end, and its sessions and milestones are marks in the lane (milestones of no
+talk share a lane of their own). Held is drawn solid, planned hollow and
+dashed, cancelled faint; a date known only to the month or the year is drawn
+over the whole month or year, hatched, never as a day. Every mark is a link
+to its entry, and names it (its <title>) for a screen reader.
+
+Horizontal positions are percentages of the picture's width and vertical
+ones pixels, so the picture takes the width it is given, a phone's or a
+desktop's, with its text at the size it was written in.
+
+Many entries (a hundred talks over ten years) would be a thicket: past a
+few dozen, the overview counts the entries by process and by year (or
+month), each count a link that zooms the timeline to that year or month,
+an ordinary URL (the filter's own From and To dates). The zoom links are
+repeated under the picture as a list.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, Max, Min, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, TruncMonth, TruncYear
+from django.http import QueryDict
+
+from .dates import DatePrecision, PartialDate
+
+# Entries drawn one by one, in at most this many lanes; more are counted.
+MOST_ENTRIES = 80
+MOST_LANES = 16
+# A span this short is always drawn entry by entry: there is no closer zoom.
+SHORTEST_ZOOM = datetime.timedelta(days=31)
+# Left and right margins, in per cent of the width, so that the first and
+# last labels stay inside the picture.
+MARGIN = 3.0
+# Below this many per cent apart, two marks would touch on a phone (10 px of about 330).
+MIN_GAP = 3.2
+# Pixels.
+AXIS = 28
+LANE_LABEL = 16
+ROW = 18
+LANE_GAP = 10
+LABEL_CHARS = 40
+
+# The lanes of a grouped overview that are not a process.
+NO_PROCESS = "Talks of no process"
+NO_TALK = "Events of no talk"
+OTHERS = "Other processes"
+
+STATUS_WORDS = {"held": "held", "planned": "planned", "cancelled": "cancelled"}
+
+
+@dataclass
+class Mark:
+    anchor: str
+    href: str
+    label: str
+    shape: str  # "band", "dot" (a session), "square" (a milestone), "span" (a date known to the month or year)
+    status: str
+    x: float
+    width: float
+    # Known only to the month or the year: drawn over all of it, hatched.
+    vague: bool = False
+    row: int = 0
+    y: int = 0
+
+    @property
+    def centre(self) -> float:
+        return round(self.x + self.width / 2, 2)
+
+    @property
+    def end(self) -> float:
+        return round(self.x + self.width, 2)
+
+
+@dataclass
+class Lane:
+    label: str
+    marks: list[Mark] = field(default_factory=list)
+    groups: list["Group"] = field(default_factory=list)
+    y: int = 0
+    height: int = 0
+
+    @property
+    def label_y(self) -> int:
+        return self.y + LANE_LABEL - 4
+
+
+@dataclass
+class Group:
+    label: str
+    href: str
+    count: int
+    planned: int
+    x: float
+    width: float
+    y: int = 0
+
+    @property
+    def all_planned(self) -> bool:
+        return self.planned == self.count
+
+    @property
+    def centre(self) -> float:
+        return round(self.x + self.width / 2, 2)
+
+
+@dataclass
+class Tick:
+    x: float
+    label: str
+    anchor: str
+
+
+@dataclass
+class Zoom:
+    label: str
+    href: str
+    current: bool
+
+
+@dataclass
+class Overview:
+    title: str
+    description: str
+    lanes: list[Lane]
+    ticks: list[Tick]
+    height: int
+    zooms: list[Zoom]
+    grouped: bool
+    undated: int
+
+    @property
+    def marks(self) -> list[Mark]:
+        return [mark for lane in self.lanes for mark in lane.marks]
+
+
+def overview(
+    entries: QuerySet,
+    query: QueryDict,
+    linked: set[str],
+    link_to: str,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    name: str = "the timeline",
+) -> Overview | None:
+    """The picture of these (filtered) entries; None if none has a date.
+
+    `query` is the page's applied filter, kept by the zoom links, which lead
+    to `link_to` (the timeline); `linked` the anchors of the entries listed on
+    the page, which a mark links to in the page rather than to the entry's
+    own page. `start` and `end` are the filter's date range, if any."""
+    dated = entries.filter(first_day__isnull=False)
+    bounds = dated.aggregate(
+        n=Count("pk"), first=Min("first_day"), last=Max("last_day"), lanes=Count("talk", distinct=True)
+    )
+    if not bounds["n"]:
+        return None
+    undated = entries.filter(first_day__isnull=True).count()
+    first, last = rounded(max(start or bounds["first"], bounds["first"]), min(end or bounds["last"], bounds["last"]))
+    if start and end:
+        first, last = start, end
+    scale = Scale(first, last)
+    zooms = zoom_links(dated, query, link_to, start, end)
+    span = last - first
+    few = bounds["n"] <= MOST_ENTRIES and bounds["lanes"] <= MOST_LANES
+    period = f"from {when(bounds['first'])} to {when(bounds['last'])}"
+    if few or span <= SHORTEST_ZOOM:
+        lanes = lanes_of(dated, scale, linked)
+        height = place(lanes)
+        drawn = sum(len(lane.marks) for lane in lanes)
+        description = (
+            f"{drawn} entr{'y' if drawn == 1 else 'ies'} of {name} {period}, one mark each, in a lane for each talk: "
+            "talks as bands, sessions as circles, other events as squares; held drawn solid, planned hollow and "
+            "dashed, cancelled faint; a date known only to the month or year drawn over all of it, hatched. "
+            "Each mark links to its entry; the entries are listed in full below."
+        )
+        return Overview(f"Overview of {name}", description, lanes, scale.ticks(), height, zooms, False, undated)
+    lanes, height = groups_of(dated, scale, query, link_to, yearly=span > datetime.timedelta(days=2 * 366))
+    description = (
+        f"{bounds['n']} entries of {name} {period}, too many to draw one by one: counted by process and by "
+        f"{'year' if span > datetime.timedelta(days=2 * 366) else 'month'}, each count a link that zooms in. "
+        "The entries are listed in full below."
+    )
+    return Overview(f"Overview of {name}", description, lanes, scale.ticks(), height, zooms, True, undated)
+
+
+def when(day: datetime.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def rounded(first: datetime.date, last: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The span widened to whole months (or years, for a long one), so that
+    the axis starts and ends where its labels do."""
+    if last - first > datetime.timedelta(days=3 * 366):
+        return first.replace(month=1, day=1), last.replace(month=12, day=31)
+    if last - first < datetime.timedelta(days=20):
+        return first - datetime.timedelta(days=1), last + datetime.timedelta(days=1)
+    return first.replace(day=1), month_end(last)
+
+
+def month_end(day: datetime.date) -> datetime.date:
+    following = day.replace(day=28) + datetime.timedelta(days=4)
+    return following - datetime.timedelta(days=following.day)
+
+
+class Scale:
+    """Days to per cent of the width: a day is the stretch from its start to the next day's."""
+
+    def __init__(self, first: datetime.date, last: datetime.date):
+        self.first, self.last = first, last
+        self.days = (last - first).days + 1
+
+    def x(self, day: datetime.date) -> float:
+        offset = min(max((day - self.first).days, 0), self.days)
+        return round(MARGIN + offset / self.days * (100 - 2 * MARGIN), 2)
+
+    def span(self, first: datetime.date, last: datetime.date) -> tuple[float, float]:
+        """Where a stretch of days starts, and how wide it is (at least a sliver)."""
+        x = self.x(first)
+        return x, max(round(self.x(last + datetime.timedelta(days=1)) - x, 2), 0.6)
+
+    def ticks(self) -> list[Tick]:
+        """At most six labels, so that they fit a phone: days, months or years."""
+        first, last = self.first, self.last
+        if self.days <= 45:
+            step = max(1, -(-self.days // 6))
+            days = [first + datetime.timedelta(days=n) for n in range(0, self.days, step)]
+            marks = [(day, f"{day.day} {day:%b}") for day in days]
+        elif self.days <= 3 * 366:
+            months = []
+            day = first.replace(day=1) if first.day == 1 else month_end(first) + datetime.timedelta(days=1)
+            while day <= last:
+                months.append(day)
+                day = month_end(day) + datetime.timedelta(days=1)
+            step = max(1, -(-len(months) // 5))
+            months = months[::step]
+            marks = [(m, f"{m:%b %Y}" if i == 0 or m.month == 1 else f"{m:%b}") for i, m in enumerate(months)]
+        else:
+            years = list(range(first.year if first.month == 1 and first.day == 1 else first.year + 1, last.year + 1))
+            step = max(1, -(-len(years) // 6))
+            marks = [(datetime.date(year, 1, 1), str(year)) for year in years[::step]]
+        ticks = []
+        for day, label in marks:
+            x = self.x(day)
+            anchor = "start" if x < 12 else "end" if x > 88 else "middle"
+            ticks.append(Tick(x, label, anchor))
+        return ticks
+
+
+ENTRY_FIELDS = (
+    "anchor",
+    "url",
+    "title",
+    "kind",
+    "status",
+    "start_date",
+    "start_precision",
+    "start_qualifier",
+    "end_date",
+    "end_precision",
+    "end_qualifier",
+    "first_day",
+    "last_day",
+    "talk_id",
+    "talk__name",
+)
+
+
+def lanes_of(entries: QuerySet, scale: Scale, linked: set[str]) -> list[Lane]:
+    """A lane for each talk (in order of its first entry), its band first;
+    the events of no talk in a lane of their own, last."""
+    lanes: dict[int | None, Lane] = {}
+    for row in entries.order_by("first_day", "sequence", "title", "pk").values(*ENTRY_FIELDS):
+        talk = row["talk_id"]
+        if talk not in lanes:
+            label = row["talk__name"] or NO_TALK
+            lanes[talk] = Lane(label if len(label) <= LABEL_CHARS else f"{label[: LABEL_CHARS - 1]}…")
+        lanes[talk].marks.append(mark_of(row, scale, linked))
+    ordered = [lane for talk, lane in lanes.items() if talk is not None]
+    if None in lanes:
+        ordered.append(lanes[None])
+    for lane in ordered:
+        lane.marks.sort(key=lambda mark: (mark.shape != "band", mark.x))
+    return ordered
+
+
+def mark_of(row: dict, scale: Scale, linked: set[str]) -> Mark:
+    start = PartialDate(row["start_date"], row["start_precision"], row["start_qualifier"])
+    end = PartialDate(row["end_date"], row["end_precision"], row["end_qualifier"])
+    vague = any(date and date.precision != DatePrecision.DAY for date in (start, end))
+    x, width = scale.span(row["first_day"], row["last_day"] or row["first_day"])
+    if row["kind"] == "talk":
+        shape = "band"
+    elif vague:
+        shape = "span"
+    else:
+        shape = "square" if row["anchor"].startswith("milestone-") else "dot"
+    dates = f"{start}" + (f" to {end}" if end else "")
+    label = f"{row['title']}, {dates}, {STATUS_WORDS[row['status']]}"
+    href = f"#{row['anchor']}" if row["anchor"] in linked else row["url"]
+    return Mark(row["anchor"], href, label, shape, row["status"], x, width, vague)
+
+
+def place(lanes: list[Lane]) -> int:
+    """Give each lane its height and each mark its row, no two marks of a
+    row closer than a phone could tell apart; the picture's height."""
+    y = AXIS
+    for lane in lanes:
+        rows: list[list[tuple[float, float]]] = []
+        for mark in lane.marks:
+            reach = (
+                (mark.x, max(mark.end, mark.x + MIN_GAP))
+                if mark.shape in ("band", "span")
+                else (
+                    mark.centre - MIN_GAP / 2,
+                    mark.centre + MIN_GAP / 2,
+                )
+            )
+            for number, taken in enumerate(rows):
+                # The band has the first row to itself, so that marks do not hide it.
+                if mark.shape != "band" and number == 0 and lane.marks[0].shape == "band":
+                    continue
+                if all(reach[1] <= a or reach[0] >= b for a, b in taken):
+                    taken.append(reach)
+                    mark.row = number
+                    break
+            else:
+                rows.append([reach])
+                mark.row = len(rows) - 1
+        lane.y = y
+        for mark in lane.marks:
+            mark.y = y + LANE_LABEL + mark.row * ROW + ROW // 2
+        lane.height = LANE_LABEL + max(len(rows), 1) * ROW
+        y += lane.height + LANE_GAP
+    return y
+
+
+def groups_of(entries: QuerySet, scale: Scale, query: QueryDict, link_to: str, yearly: bool) -> tuple[list[Lane], int]:
+    """The entries counted by process and by year or month, in the
+    database; each count a link that zooms in on its year or month. The
+    processes with most entries have a lane each, the rest share one."""
+    trunc = TruncYear if yearly else TruncMonth
+    rows = (
+        entries.order_by()
+        .annotate(
+            process=Case(
+                When(talk__isnull=True, then=Value(NO_TALK)),
+                default=Coalesce("talk__process__name", Value(NO_PROCESS)),
+            ),
+            period=trunc("first_day"),
+        )
+        .values("process", "period")
+        .annotate(n=Count("pk"), planned=Count("pk", filter=Q(status="planned")))
+        .order_by("period", "process")
+    )
+    totals: dict[str, int] = {}
+    for row in rows:
+        totals[row["process"]] = totals.get(row["process"], 0) + row["n"]
+    kept = set(sorted(totals, key=lambda name: -totals[name])[: MOST_LANES - 1])
+    merged: dict[tuple[str, datetime.date], dict] = {}
+    for row in rows:
+        process = row["process"] if row["process"] in kept or len(totals) < MOST_LANES else OTHERS
+        counted = merged.setdefault(
+            (process, row["period"]), {"process": process, "period": row["period"], "n": 0, "planned": 0}
+        )
+        counted["n"] += row["n"]
+        counted["planned"] += row["planned"]
+    lanes: dict[str, Lane] = {}
+    for row in merged.values():
+        process = row["process"]
+        lane = lanes.setdefault(
+            process, Lane(process if len(process) <= LABEL_CHARS else f"{process[: LABEL_CHARS - 1]}…")
+        )
+        period = row["period"]
+        period = period.date() if isinstance(period, datetime.datetime) else period
+        last = period.replace(month=12, day=31) if yearly else month_end(period)
+        x, width = scale.span(period, last)
+        words = str(period.year) if yearly else f"{period:%B %Y}"
+        label = f"{words}: {row['n']} entr{'y' if row['n'] == 1 else 'ies'} in {process}, zoom in"
+        lane.groups.append(Group(label, zoomed(query, link_to, period, last), row["n"], row["planned"], x, width))
+    y = AXIS
+    ordered = sorted(lanes.values(), key=lambda lane: (lane.label in (NO_PROCESS, NO_TALK, OTHERS), lane.groups[0].x))
+    for lane in ordered:
+        lane.y, lane.height = y, LANE_LABEL + ROW
+        for group in lane.groups:
+            group.y = y + LANE_LABEL
+        y += lane.height + LANE_GAP
+    return ordered, y
+
+
+def zoomed(query: QueryDict, link_to: str, first: datetime.date, last: datetime.date) -> str:
+    """The timeline with the same filters, from `first` to `last`."""
+    chosen = query.copy()
+    chosen.pop("page", None)
+    chosen["start"], chosen["end"] = first.isoformat(), last.isoformat()
+    return f"{link_to}?{chosen.urlencode()}"
+
+
+def zoom_links(entries: QuerySet, query: QueryDict, link_to: str, start, end) -> list[Zoom]:
+    """The whole span, each year with entries and, zoomed into a year, each of its months with entries."""
+    whole = query.copy()
+    for name in ("start", "end", "page"):
+        whole.pop(name, None)
+    links = [Zoom("All dates", f"{link_to}?{whole.urlencode()}" if whole else link_to, not (start or end))]
+    years = entries.order_by().annotate(year=TruncYear("first_day")).values_list("year", flat=True).distinct()
+    for year in sorted({value.year for value in years}):
+        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        links.append(Zoom(str(year), zoomed(query, link_to, first, last), (start, end) == (first, last)))
+    if start and end and start.year == end.year:
+        months = entries.order_by().annotate(month=TruncMonth("first_day")).values_list("month", flat=True).distinct()
+        for month in sorted({(value.year, value.month) for value in months if value.year == start.year}):
+            first = datetime.date(*month, 1)
+            last = month_end(first)
+            links.append(Zoom(f"{first:%B %Y}", zoomed(query, link_to, first, last), (start, end) == (first, last)))
+    return links
