@@ -113,8 +113,9 @@ class Cited(models.Model):
         return [c for c in every if wanted.intersection(c.about) or (whole and not c.about)]
 
 
-class StartEnd(Cited):
-    """A fact that runs from a start to an end, each a partial date."""
+class Span(models.Model):
+    """From a start to an end, each a partial date: a fact's dates, and a
+    timeline entry's."""
 
     start_date = models.DateField(null=True, blank=True)
     start_precision = precision_field("start")
@@ -133,6 +134,13 @@ class StartEnd(Cited):
     @property
     def end(self) -> PartialDate:
         return PartialDate(self.end_date, self.end_precision, self.end_qualifier)
+
+
+class StartEnd(Span, Cited):
+    """A fact that runs from a start to an end, each a partial date."""
+
+    class Meta:
+        abstract = True
 
     def clean(self):
         super().clean()
@@ -1010,7 +1018,7 @@ class TimelineEntryQuerySet(models.QuerySet):
         )
 
 
-class TimelineEntry(models.Model):
+class TimelineEntry(Span):
     """One entry of the timeline: a talk, a session or a milestone, as
     readers see it, so that the timeline is filtered, counted and paginated
     in the database. Derived from its record and kept current by
@@ -1042,12 +1050,6 @@ class TimelineEntry(models.Model):
     description = models.TextField(blank=True)
     # The place of a talk, the format of a session.
     detail = models.CharField(max_length=400, blank=True)
-    start_date = models.DateField(null=True, blank=True)
-    start_precision = precision_field("start")
-    start_qualifier = qualifier_field("start")
-    end_date = models.DateField(null=True, blank=True)
-    end_precision = precision_field("end")
-    end_qualifier = qualifier_field("end")
     # The first and the last day the entry's dates could mean ("January
     # 2017" runs to the 31st), for the date range filter.
     first_day = models.DateField(null=True, blank=True)
@@ -1080,14 +1082,6 @@ class TimelineEntry(models.Model):
 
     def get_absolute_url(self):
         return self.url
-
-    @property
-    def start(self) -> PartialDate:
-        return PartialDate(self.start_date, self.start_precision, self.start_qualifier)
-
-    @property
-    def end(self) -> PartialDate:
-        return PartialDate(self.end_date, self.end_precision, self.end_qualifier)
 
     @property
     def kind_label(self) -> str:
