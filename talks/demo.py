@@ -215,9 +215,8 @@ class Record:
                 precision = fact.start_precision
             fact.end_date, fact.end_precision, fact.end_qualifier = truncate(day, precision), precision, qualifiers[1]
 
-    def add(self, model: type[Model], rows: list[Model]) -> list[Model]:
+    def add(self, model: type[Model], rows: list[Model]) -> None:
         self.rows[model] = rows
-        return rows
 
     def link(self, field, **ids) -> None:
         through = field.remote_field.through
@@ -226,7 +225,7 @@ class Record:
     def spread(self, count: int, targets: list[Model]) -> list[Model]:
         """`count` draws of targets, the large talks' share twenty times a small one's."""
         weights = [LARGE_WEIGHT if target.large else 1 for target in targets]
-        return self.rng.choices(targets, weights, k=count) if targets else []
+        return self.rng.choices(targets, weights, k=count)
 
     # --- The record, kind by kind -------------------------------------------------------------------------
 
