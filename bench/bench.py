@@ -671,7 +671,7 @@ def ratio(row: Row, base: Row | None, clients: int) -> float | None:
 def aims(row: Row, rows: dict[tuple[str, str], Row], fragment: FirstVisit) -> str:
     """Each aim the row has, and whether it was met at 8 and at 32 clients."""
     said = []
-    if row.mode in AIMS:
+    if row.mode in AIMS and row.runs:
         against, wanted = AIMS[row.mode]
         base = rows.get(
             ("static CSS (whitenoise)", "static") if against == "static" else ("Datasette facet page", "datasette")
