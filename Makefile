@@ -17,7 +17,7 @@ PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3 \
 	done)
 endif
 
-.PHONY: run admin test test-fast test-postgres lint format db install deploy serve lock clean
+.PHONY: run admin test test-fast test-postgres lint format db install deploy serve lock bench clean
 
 run: db ## Serve the site with the seed data on http://$(HOST):$(PORT)
 	@echo "Parley: http://$(HOST):$(PORT)/  (admin at /admin/; make an account with: make admin)"
@@ -42,6 +42,10 @@ deploy: $(VENV)/.installed ## Check the production settings, collect static file
 
 serve: $(VENV)/.installed ## gunicorn with talks/gunicorn.py (what the systemd unit runs)
 	$(VENV)/bin/gunicorn -c python:talks.gunicorn talks.wsgi
+
+# Figures, never a test: see docs/performance.md. ARGS=--quick checks the harness in a few minutes.
+bench: $(VENV)/.installed ## The reader's pages under load on the demo record (ARGS=--quick for a smoke run)
+	$(PY) bench/bench.py $(ARGS)
 
 test: lint $(AXE) ## Lint, then run the whole test suite (DATABASE_URL picks the database)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -1,0 +1,68 @@
+"""One process, one reader: each page of Parley requested through Django's
+test client against the database DATABASE_URL names, with what it costs:
+seconds per request (the median of a few), response bytes, the peak of
+Python's own memory during one request (tracemalloc) and the queries it
+made. Run by bench/bench.py with the production environment; prints JSON.
+
+    python bench/inprocess.py --repeat 5 /timeline/
+    python bench/inprocess.py --repeat 0 / /talks/ /parties/    # queries and bytes only
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def measure(client, connection, path: str, repeat: int) -> dict:
+    from django.test.utils import CaptureQueriesContext
+
+    # The first request pays for what every later one reuses (templates,
+    # content types); it is the one whose queries are counted.
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    if response.status_code != 200:
+        raise SystemExit(f"{path}: status {response.status_code}")
+    found = {"path": path, "bytes": len(response.content), "queries": len(queries)}
+    if not repeat:
+        return found
+    seconds = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        client.get(path)
+        seconds.append(time.perf_counter() - started)
+    # Measured apart: tracing every allocation slows the request several times over.
+    tracemalloc.start()
+    client.get(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return found | {"seconds": statistics.median(seconds), "peak_bytes": peak}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="+")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="Timed requests a page (default 5); 0 counts queries and bytes only."
+    )
+    args = parser.parse_args()
+    sys.path.insert(0, str(BASE_DIR))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "talks.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(HTTP_HOST="localhost")
+    print(json.dumps([measure(client, connection, path, args.repeat) for path in args.paths]))
+
+
+if __name__ == "__main__":
+    main()
