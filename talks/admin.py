@@ -403,9 +403,10 @@ class PostAdmin(RecordAdmin):
 @admin.register(Topic)
 class TopicAdmin(RecordAdmin):
     list_display = ["name"]
-    search_fields = ["name", "description"]
+    search_fields = ["name", "description", "aliases__name"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [CitationInline]
+    # Other words for the issue ("truce" for a ceasefire), which search finds it by.
+    inlines = [AliasInline, CitationInline]
 
 
 @admin.register(Process)

@@ -8,7 +8,7 @@ class TalksConfig(AppConfig):
     verbose_name = "Talks"
 
     def ready(self):
-        from . import checks, timeline, versions  # noqa: F401  # register the checks; connect the signals
+        from . import checks, search, timeline, versions  # noqa: F401  # register the checks; connect the signals
         from .editors import ensure_editors_group
         from .loading import reserve_keys
 
@@ -16,6 +16,7 @@ class TalksConfig(AppConfig):
         # Staff records numbered past the keys fixture files may use (talks/loading.py).
         post_migrate.connect(reserve_keys, sender=self)
         post_migrate.connect(timeline.build_if_missing, sender=self)
+        post_migrate.connect(search.build_if_missing, sender=self)
 
 
 class ParleyAdminConfig(admin_apps.AdminConfig):

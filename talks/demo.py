@@ -31,7 +31,7 @@ from simple_history.exceptions import NotHistoricalModelError
 from simple_history.models import HistoricalChanges
 from simple_history.utils import get_history_manager_for_model
 
-from . import timeline
+from . import search, timeline
 from .dates import DatePrecision, DateQualifier, truncate
 from .models import (
     Alias,
@@ -136,6 +136,9 @@ def make(scale: int, report: Callable[[str], None] = lambda message: None) -> No
         rebuilding = time.monotonic()
         timeline.rebuild()
         report(f"  timeline rebuilt ({time.monotonic() - rebuilding:.1f} s)")
+        rebuilding = time.monotonic()
+        search.rebuild()
+        report(f"  search index rebuilt ({time.monotonic() - rebuilding:.1f} s)")
     report(f"Wrote {sum(written.values()):,} rows in {time.monotonic() - started:.1f} s.")
 
 

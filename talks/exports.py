@@ -25,7 +25,7 @@ from django.views.decorators.http import require_safe
 from .dates import DateQualifier, PartialDate
 from .forms import FilterForm, PositionFilter, SearchForm, TalkFilter, TimelineFilter
 from .models import Alias, Citation, Delegation, Party, PartyMembership, Person, Post, Source, Talk, TimelineEntry
-from .views.search import find
+from .search import find, records
 
 CHUNK = 500
 
@@ -542,14 +542,16 @@ def source_list_export(request: HttpRequest, format: str) -> HttpResponse:
     return stream(request, format, SOURCES, sources.iterator(chunk_size=CHUNK), head, "sources")
 
 
+SEARCH_LIMIT = 5000
+
+
 @require_safe
 def search_export(request: HttpRequest, format: str) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.applied.get("q", "")
-    found = []
-    for _, kind, items in find(query) if query else []:
-        # Every kind found carries citations but the sources themselves.
-        found += [(kind, item) for item in (items.cited() if kind != "source" else items)]
+    results = find(query, form.applied.get("kind")) if query else []
+    # Every result, best first, up to a bound that no reader's query reaches.
+    found = records(results[0 : min(len(results), SEARCH_LIMIT)]) if results else []
     head = {
         "description": f"{len(found)} result{'s' if len(found) != 1 else ''} for “{query}”.",
         "ignored": form.ignored(),

@@ -26,6 +26,7 @@ from django.db.models.functions import Concat, ExtractYear
 from django.http import QueryDict
 
 from .models import Party, Position, Process, Talk, TimelineEntry, Topic
+from .search import KINDS as SEARCHED
 from .text import fold
 
 MAX_TEXT = 200
@@ -468,3 +469,9 @@ class CompareForm(FilterForm):
 
 class SearchForm(FilterForm):
     q = forms.CharField(required=False, label="Search", max_length=MAX_TEXT, strip=True)
+    kind = forms.ChoiceField(
+        required=False,
+        label="Kind",
+        choices=[("", "Every kind"), *((kind, heading) for kind, heading, _ in SEARCHED)],
+        error_messages={"invalid_choice": "search finds no kind of record called “%(value)s”"},
+    )

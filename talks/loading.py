@@ -38,7 +38,7 @@ from django.utils import timezone
 from simple_history.exceptions import NotHistoricalModelError
 from simple_history.utils import get_history_manager_for_model, get_m2m_field_name
 
-from . import timeline
+from . import search, timeline
 from .models import Citation, Cited, FixtureLoad, FixtureRecord, Source
 
 # Fixture files number their records below this; the record tables'
@@ -151,8 +151,9 @@ def load_fixtures(paths: list[Path], using: str = "default") -> LoadReport:
         reserve_keys(using)
         _record_history(pending, using)
         if pending:
-            # Saved raw, the records sent no signal that keeps the timeline current.
+            # Saved raw, the records sent no signal that keeps the timeline and search current.
             timeline.rebuild()
+            search.rebuild()
         FixtureRecord.objects.using(using).bulk_create(ledger)
         for name, digest in files:
             FixtureLoad.objects.using(using).update_or_create(name=name, defaults={"sha256": digest})

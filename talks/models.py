@@ -6,6 +6,7 @@ it comes from."""
 import uuid
 from collections.abc import Iterable
 from difflib import SequenceMatcher
+from urllib.parse import urlencode
 
 from django.apps import apps
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
@@ -424,8 +425,14 @@ class Alias(Cited):
         return self.name
 
     def get_absolute_url(self):
-        """Where the alias is shown: on the page of the record it names."""
-        return f"{self.named.get_absolute_url()}#alias-{self.pk}" if self.named else ""
+        """Where the alias is shown: on the page of the record it names or,
+        for a record with no page of its own (a topic), among the search
+        results for the record's name."""
+        if self.named is None:
+            return ""
+        if isinstance(self.named, Topic):
+            return f"{reverse('search')}?{urlencode({'q': self.named.name})}#alias-{self.pk}"
+        return f"{self.named.get_absolute_url()}#alias-{self.pk}"
 
 
 class NamedQuerySet(CitedQuerySet):
@@ -567,6 +574,8 @@ class Post(StartEnd):
 class Topic(Cited):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True)
+    # Other words for the issue ("truce", "cease-fire"), which search takes for its name.
+    aliases = GenericRelation(Alias)
     description = models.TextField(blank=True)
 
     class Meta:
@@ -1120,6 +1129,44 @@ class TimelineEntry(Span):
     def citations(self) -> list[Citation]:
         """Its record's citations that its marker shows; prefetch the fact's citations."""
         return self.fact.citations_about(self.cited, whole=self.cites_whole)
+
+
+class SearchEntry(models.Model):
+    """One record as search finds it: its names, and its words, derived
+    from the record and kept current by talks/search.py whenever the record
+    (or what decides whether readers see it) changes; never edited by hand.
+    Only what readers may see has an entry. Full-text search reads `words`
+    through the database's own index (FTS5 on SQLite, a GIN index on
+    PostgreSQL, both made by the migration that made this table)."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    fact = GenericForeignKey("content_type", "object_id")
+    kind = models.CharField(max_length=12)
+    title = models.CharField(max_length=300)
+    url = models.CharField(max_length=300)
+    # The record's name and other names, as [name, language, alias's key], for the result's "also …".
+    names = models.JSONField(default=list, blank=True)
+    # The matching key of each name (talks/names.py), one a line: what name search compares.
+    keys = models.TextField(blank=True)
+    # What a reader reads of the record beyond its name, for the snippet.
+    text = models.TextField(blank=True)
+    # Title, names and text, folded (talks.names.plain): what full-text search indexes.
+    words = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "search entries"
+        ordering = ["kind", "title", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id"], name="one_search_entry_per_record")
+        ]
+        indexes = [models.Index(fields=["kind"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return self.url
 
 
 class DataVersion(models.Model):

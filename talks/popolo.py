@@ -32,7 +32,7 @@ from django.core.management.color import no_style
 from django.db import DatabaseError, connections, transaction
 from django.db.models import Model
 
-from . import timeline
+from . import search, timeline
 from .dates import DatePrecision
 from .models import (
     Alias,
@@ -50,6 +50,7 @@ from .models import (
     Position,
     Post,
     Process,
+    SearchEntry,
     Session,
     Source,
     Talk,
@@ -96,7 +97,7 @@ BY_MODEL = {kind.model: kind for kind in KINDS}
 BY_PREFIX = {kind.prefix: kind.model for kind in KINDS} | {prefix: model for model, prefix in NESTED.items()}
 # What is derived from the record, or is not the record: never in the file.
 # Derived from the record, or kept beside it (the fixture ledgers: see export_record).
-LEFT_OUT = {TimelineEntry, DataVersion, FixtureLoad, FixtureRecord}
+LEFT_OUT = {TimelineEntry, SearchEntry, DataVersion, FixtureLoad, FixtureRecord}
 # Set once every record of its kind is made.
 LATER = {(Talk, "follows"), (Claim, "conflicts_with")}
 # Popolo's names for a few of Parley's fields.
@@ -540,6 +541,7 @@ def import_record(text: str, replace: bool = False, using: str = "default") -> I
             _ledgers(text, using)
             _reset_sequences(using)
             timeline.rebuild()
+            search.rebuild()
     except DatabaseError as error:
         raise ImportProblem([f"the database refused the record: {str(error).strip().splitlines()[0]}"]) from error
     counts: dict[str, int] = defaultdict(int)

@@ -7,14 +7,15 @@ updates) call DataVersion.bump() themselves."""
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from .models import DataVersion, TimelineEntry
+from .models import DataVersion, SearchEntry, TimelineEntry
 
 
 def _recorded(sender) -> bool:
     """A model of the record: the talks app's, but not what follows a write
-    to it (the version itself, the timeline's entries, the history's rows)."""
+    to it (the version itself, the timeline's and search's entries, the history's
+    rows)."""
     meta = getattr(sender, "_meta", None)
-    derived = sender in (DataVersion, TimelineEntry) or hasattr(sender, "instance_type")
+    derived = sender in (DataVersion, TimelineEntry, SearchEntry) or hasattr(sender, "instance_type")
     return meta is not None and meta.app_label == "talks" and not derived
 
 

@@ -17,6 +17,7 @@ from talks.models import (
     Person,
     Position,
     Post,
+    SearchEntry,
     Session,
     Talk,
     TimelineEntry,
@@ -190,11 +191,11 @@ def test_impossible_date_shows_an_error_and_saves_nothing(editor_client):
 def record_models() -> list:
     """The talks app's models, without the history's (which the admin shows
     on each record's history page) and what follows from the record, never
-    edited: the timeline's entries and the data version."""
+    edited: the timeline's and search's entries and the data version."""
     return [
         model
         for model in apps.get_app_config("talks").get_models()
-        if not hasattr(model, "instance_type") and model not in (TimelineEntry, DataVersion)
+        if not hasattr(model, "instance_type") and model not in (TimelineEntry, SearchEntry, DataVersion)
     ]
 
 

@@ -72,7 +72,8 @@ SAME = [
     ("/parties/", "/parties.csv", r'<li><a href="/parties/([^/"]+)/"', "id"),
     ("/people/", "/people.json", r'<li><a href="/people/([^/"]+)/"', "id"),
     ("/sources/", "/sources.csv", r'<li><a href="/sources/([^/"]+)/"', "id"),
-    ("/search/?q=Astana", "/search.json?q=Astana", r'<li>\s+<a href="([^"]+)"', "url"),
+    # One page of results: those of one kind.
+    ("/search/?q=Astana&kind=party", "/search.json?q=Astana&kind=party", r'<li>\s+<a href="([^"]+)"', "url"),
 ]
 
 

@@ -1,64 +1,48 @@
-"""Search across the record by any stored spelling of a name, case- and
-accent-insensitive, and by words of summaries, quotes and source texts."""
+"""Search across the record by any common spelling of a name (see
+talks/names.py) and by the words of what readers read, ranked, with the
+words found marked (see talks/search.py)."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url
 
 from ..forms import SearchForm
-from ..models import Alias, Party, Person, Position, Session, Source, Talk
-from ..text import fold
+from ..search import HEADINGS, PER_PAGE, Result, find
 
 
-def find(query: str) -> list[tuple[str, str, QuerySet]]:
-    """What a search finds, by kind: (heading, kind, records). The page and
-    its open data (talks/exports.py) both list these."""
-    folded = fold(query)
-    aliases = Prefetch("aliases", queryset=Alias.objects.published())
-    by_name = Q(name__icontains=query) | Q(folded__contains=folded) | Q(aliases__folded__contains=folded)
-    parties = Party.objects.published().filter(by_name).distinct().prefetch_related(aliases)
-    people = Person.objects.published().filter(by_name).distinct().prefetch_related(aliases)
-    talks = (
-        Talk.objects.published()
-        .filter(by_name | Q(summary__icontains=query) | Q(city__icontains=query) | Q(venue__icontains=query))
-        .distinct()
-        .prefetch_related(aliases)
-    )
-    sessions = (
-        Session.objects.published()
-        .filter(Q(title__icontains=query) | Q(description__icontains=query))
-        .select_related("talk")
-    )
-    positions = (
-        Position.objects.published()
-        .filter(
-            Q(summary__icontains=query)
-            | Q(quote__icontains=query)
-            | Q(topic__name__icontains=query)
-            | Q(party__folded__contains=folded)
-            | Q(party__aliases__folded__contains=folded)
-            | Q(speaker__folded__contains=folded)
-            | Q(speaker__aliases__folded__contains=folded)
-        )
-        .distinct()
-        .select_related("talk", "party", "topic", "speaker")
-    )
-    sources = Source.objects.filter(Q(title__icontains=query) | Q(author__icontains=query) | Q(text__icontains=query))
-    return [
-        ("Parties", "party", parties),
-        ("People", "person", people),
-        ("Talks", "talk", talks),
-        ("Sessions", "session", sessions),
-        ("Positions", "position", positions),
-        ("Sources", "source", sources),
-    ]
+def grouped(results: list[Result]) -> list[tuple[str, str, list[Result]]]:
+    """A page's results by kind, (kind, heading, results); a kind comes where
+    its best result is, so the groups keep the ranking."""
+    groups: dict[str, list[Result]] = {}
+    for result in results:
+        groups.setdefault(result.kind, []).append(result)
+    return [(kind, HEADINGS[kind], items) for kind, items in groups.items()]
 
 
 @require_safe
+@vary_on_headers("HX-Request")
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.applied.get("q", "")
-    groups = [(heading, kind, list(items)) for heading, kind, items in find(query)] if query else []
-    found = sum(len(items) for _, _, items in groups)
-    return render(request, "talks/search.html", {"form": form, "query": query, "groups": groups, "found": found})
+    found = find(query, form.applied.get("kind")) if query else None
+    page = Paginator(found, PER_PAGE).get_page(request.GET.get("page")) if found is not None else None
+    context = {
+        "form": form,
+        "query": query,
+        "found": found,
+        "page": page,
+        "groups": grouped(page.object_list) if page else [],
+    }
+    # An HTMX request (the reader typing) gets the results alone, and the
+    # address bar the canonical address of what they show.
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = render(request, "talks/search.html#browse" if partial else "talks/search.html", context)
+    if partial:
+        canonical = form.query()
+        if page and page.number > 1:
+            canonical["page"] = page.number
+        push_url(response, f"{request.path}?{canonical.urlencode()}" if canonical else request.path)
+    return response

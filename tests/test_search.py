@@ -1,0 +1,233 @@
+"""Search (talks/search.py, talks/views/search.py): any common spelling of a
+name, whole words of the text ranked with marked snippets, by kind and by
+page, the same on SQLite and PostgreSQL."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from talks import search
+from talks.models import Alias, Citation, Party, Person, SearchEntry, Source, Topic
+from talks.text import fold
+
+from .builders import make_party, make_person
+from .pages import HTMX, body
+
+# Spellings from the reporting on the Astana talks (and a few more), none of
+# them stored as an alias, each with the page of the record it must find.
+VARIANTS = [
+    ("Jafari", "/people/bashar-jaafari/"),
+    ("Ja'fari", "/people/bashar-jaafari/"),
+    ("Bashar al-Ja'fari", "/people/bashar-jaafari/"),
+    ("Bashar Al Jafari", "/people/bashar-jaafari/"),
+    ("Jaffari", "/people/bashar-jaafari/"),
+    ("Allouch", "/people/mohammad-aloush/"),
+    ("Mohammed Aloush", "/people/mohammad-aloush/"),
+    ("Muhammad Allush", "/people/mohammad-aloush/"),
+    ("Mohamed Allouche", "/people/mohammad-aloush/"),
+    ("Staffan Mistura", "/people/staffan-de-mistura/"),
+    ("Stefan de Mistura", "/people/staffan-de-mistura/"),
+    ("de Mistura", "/people/staffan-de-mistura/"),
+    ("Yahia al Aridi", "/people/yehya-al-aridi/"),
+    ("Nazarbaev", "/people/nursultan-nazarbayev/"),
+    ("Kayrat Abdrakhmanov", "/people/kairat-abdrakhmanov/"),
+    ("Abdrahmanov", "/people/kairat-abdrakhmanov/"),
+    ("Jaish al Islaam", "/parties/jaysh-al-islam/"),
+    ("Jeish al-Islam", "/parties/jaysh-al-islam/"),
+    ("Failaq al-Sham", "/parties/faylaq-al-sham/"),
+    ("Faylak ash-Sham", "/parties/faylaq-al-sham/"),
+    ("Jaysh al-Mujahidin", "/parties/jaish-al-mujahideen/"),
+    ("High Negotiation Committee", "/parties/high-negotiations-committee/"),
+]
+
+
+def results(client, query: str, **params) -> list[str]:
+    """The addresses of what a search finds, in order, on its page."""
+    html = client.get("/search/", {"q": query, **params}).content.decode()
+    lists = re.findall(r'<ul class="plain-list results-list">(.*?)</ul>', html, re.S)
+    return [url for found in lists for url in re.findall(r'<li>\s*<a href="([^"]+)"', found)]
+
+
+def noted(record):
+    """The record published: cited by an editor's note."""
+    Citation.objects.create(fact=record, note="From the editor's own reading.")
+    return record
+
+
+@pytest.mark.parametrize(("query", "expected"), VARIANTS, ids=[query for query, _ in VARIANTS])
+def test_a_variant_spelling_finds_its_record_first_of_its_kind(client, seeded, query, expected):
+    found = results(client, query)
+    assert expected in found
+    kind = expected.split("/")[1]
+    assert next(url for url in found if url.startswith(f"/{kind}/")) == expected
+
+
+@pytest.mark.parametrize("query", [query for query, _ in VARIANTS])
+def test_no_variant_in_the_table_is_stored(seeded, query):
+    for model in (Alias, Party, Person):
+        assert not model.objects.filter(folded=fold(query)).exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "not_found"),
+    [
+        ("UN", "/parties/united-states/"),
+        ("US", "/parties/united-nations/"),
+        ("Iran", "/parties/syrian-government/"),
+        ("Sham", "/parties/syrian-government/"),
+        ("Krol", "/people/bashar-jaafari/"),
+    ],
+)
+def test_short_words_and_abbreviations_match_only_whole_words(client, seeded, query, not_found):
+    assert not_found not in results(client, query)
+
+
+def test_un_u_n_and_united_nations_meet(client, seeded):
+    for query in ("UN", "U.N.", "United Nations"):
+        assert results(client, query)[0] == "/parties/united-nations/", query
+
+
+def test_the_ceasefire_milestone_is_found_by_its_words_and_other_names_of_its_topic(client, seeded):
+    for query in ("ceasefire", "truce", "cease-fire", "Ceasefire brokered"):
+        assert "/milestones/ceasefire-2016-12-30/" in results(client, query), query
+
+
+def test_a_query_of_only_punctuation_asks_for_a_word_and_finds_nothing(client, seeded):
+    for query in ("!!!", "-", "'", "́"):
+        html = client.get("/search/", {"q": query}).content.decode()
+        assert "Type a word to search for." in html
+        assert results(client, query) == []
+
+
+def test_full_text_results_have_a_snippet_with_the_words_marked(client, seeded):
+    html = client.get("/search/", {"q": "humanitarian aid"}).content.decode()
+    snippets = re.findall(r'<p class="snippet">(.*?)</p>', html, re.S)
+    assert any("<mark>humanitarian</mark> <mark>aid</mark>" in snippet for snippet in snippets)
+
+
+def test_snippets_escape_the_text_and_mark_only_whole_words(seeded):
+    terms = search.terms_of("un")
+    marked = search.snippet("The <b>UN</b> and the United States, U.N. again", terms)
+    assert marked == "The &lt;b&gt;<mark>UN</mark>&lt;/b&gt; and the United States, <mark>U.N.</mark> again"
+
+
+def test_results_are_grouped_by_kind_with_a_count_for_each(client, seeded):
+    html = client.get("/search/", {"q": "opposition"}).content.decode()
+    assert re.search(r'<h3 id="group-party">Parties</h3>', html)
+    assert re.search(r'<h3 id="group-position">Positions</h3>', html)
+    counts = dict(re.findall(r'kind=(\w+)"[^>]*>[^<]+</a> <span class="facet__count">(\d+)</span>', html))
+    assert int(counts["party"]) >= 2
+    only = results(client, "opposition", kind="party")
+    assert only
+    assert all(url.startswith("/parties/") for url in only)
+    assert len(only) == int(counts["party"])
+
+
+def test_results_are_paginated(client, seeded):
+    for index in range(search.PER_PAGE + 5):
+        noted(make_party(name=f"Ceasefire monitor {index}", description="Watches the ceasefire."))
+    first, second = results(client, "ceasefire"), results(client, "ceasefire", page=2)
+    assert len(first) == search.PER_PAGE
+    assert second
+    assert not set(first) & set(second)
+    assert "Page 1 of 2" in client.get("/search/", {"q": "ceasefire"}).content.decode()
+
+
+def test_a_bad_kind_or_page_is_ignored_and_said_so(client, seeded):
+    response = client.get("/search/", {"q": "Astana", "kind": "planet", "page": "x"})
+    assert response.status_code == 200
+    assert "The kind filter “planet” was ignored" in response.content.decode()
+
+
+def test_htmx_request_gets_the_results_alone_with_the_canonical_address(client, seeded):
+    response = client.get("/search/", {"q": "Allouch", "kind": ""}, **HTMX)
+    html = response.content.decode()
+    assert html.strip().startswith('<div id="browse"')
+    assert "Mohammad Aloush" in html
+    assert response["HX-Push-Url"] == "/search/?q=Allouch"
+    assert "HX-Request" in response["Vary"]
+
+
+def test_the_search_form_works_without_javascript_and_asks_as_one_types_with_it(client, seeded):
+    html = client.get("/search/", {"q": "Allouch"}).content.decode()
+    form = re.search(r'<form class="big-search"[^>]*>', html).group(0)
+    assert 'method="get"' in form
+    assert 'action="/search/"' in form
+    box = re.search(r'<input id="search-q"[^>]*>', html).group(0)
+    assert 'hx-trigger="input changed delay:300ms"' in box
+    assert 'hx-push-url="true"' in box
+
+
+def query_count(client, query: str, **headers) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/search/", {"q": query}, **headers).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("query", ["Alloush", "ceasefire", "UN", "a", "zzzz"])
+def test_a_search_asks_a_fixed_number_of_queries_however_large_the_record(client, seeded, query):
+    client.get("/search/", {"q": query})  # warm caches such as ContentType's
+    before = query_count(client, query)
+    for index in range(30):
+        party = noted(make_party(name=f"Alloush ceasefire UN a group {index}", description="a ceasefire, the UN"))
+        noted(Alias.objects.create(named=party, name=f"Allouch {index}"))
+    assert query_count(client, query) <= before <= 6
+    assert query_count(client, query, **HTMX) <= before
+
+
+def test_the_index_follows_every_save_and_delete(seeded, client):
+    person = noted(make_person(name="Alexander Lavrentyev", description="Russia's envoy for Syria."))
+    assert "/people/" + person.slug + "/" in results(client, "Lavrentiev")
+    # An alias in its own script, with its language.
+    noted(Alias.objects.create(named=person, name="Александр Лаврентьев", language="ru", kind=Alias.Kind.ORIGINAL))
+    assert "/people/" + person.slug + "/" in results(client, "Лаврентьев")
+    person.description = "Head of the Russian delegation."
+    person.save()
+    assert "/people/" + person.slug + "/" in results(client, "delegation", kind="person")
+    person.citations.all().delete()  # a draft again: readers never see it
+    assert "/people/" + person.slug + "/" not in results(client, "Lavrentiev")
+
+
+def test_renaming_a_party_renames_its_positions_results(seeded):
+    party = Party.objects.get(slug="syrian-opposition")
+    party.name = "Syrian armed opposition"
+    party.save()
+    titles = set(SearchEntry.objects.filter(kind="position").values_list("title", flat=True))
+    assert "Syrian armed opposition on ceasefire" in titles
+
+
+def test_rebuild_search_makes_the_index_afresh(seeded, capsys):
+    before = set(SearchEntry.objects.values_list("kind", "object_id", "words"))
+    SearchEntry.objects.all().delete()
+    call_command("rebuild_search")
+    assert "Search index rebuilt" in capsys.readouterr().out
+    assert set(SearchEntry.objects.values_list("kind", "object_id", "words")) == before
+    assert search.find("Alloush").total >= 1
+
+
+def test_every_published_record_of_every_kind_has_an_entry(seeded):
+    for kind, _, model in search.KINDS:
+        records = model.objects.all() if model is Source else model.objects.published()
+        entries = SearchEntry.objects.filter(kind=kind)
+        assert entries.count() == records.count(), kind
+
+
+def test_the_open_data_lists_every_result_best_first(client, seeded):
+    rows = __import__("json").loads(body(client.get("/search.json", {"q": "Allouch"})))
+    assert rows["results"][0]["url"].endswith("/people/mohammad-aloush/")
+
+
+def test_topics_have_other_names_that_search_finds(seeded, client):
+    topic = Topic.objects.get(slug="ceasefire")
+    assert {"truce", "cease-fire"} <= {alias.name for alias in topic.aliases.all()}
+    assert "/timeline/?topic=ceasefire" in results(client, "truce")
+
+
+def test_every_citation_of_a_record_search_shows_is_intact(seeded):
+    # Search reads records; it never writes them or their citations.
+    before = Citation.objects.count()
+    search.rebuild()
+    assert Citation.objects.count() == before
