@@ -23,6 +23,7 @@ from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from .dates import PartialDate, precision_field, qualifier_field, truncate
+from .names import direction
 from .text import find_excerpt, fold, where_it_differs
 
 
@@ -433,6 +434,12 @@ class Alias(Cited):
         if isinstance(self.named, Topic):
             return f"{reverse('search')}?{urlencode({'q': self.named.name})}#alias-{self.pk}"
         return f"{self.named.get_absolute_url()}#alias-{self.pk}"
+
+    @property
+    def direction(self) -> str:
+        """The name's writing direction for a page's dir attribute: "rtl"
+        for Arabic, Persian, Hebrew…; empty for the page's own."""
+        return direction(self.language)
 
 
 class NamedQuerySet(CitedQuerySet):

@@ -84,6 +84,17 @@ SHORT = 4
 WORD_LIKENESS = 80
 
 
+# Languages written right to left, by the code an alias gives (BCP 47).
+RIGHT_TO_LEFT = {"ar", "arc", "ckb", "dv", "fa", "he", "ps", "sd", "syr", "ug", "ur", "yi"}
+
+
+def direction(language: str) -> str:
+    """ "rtl" for a language written right to left ("ar", "ku-Arab"), else ""
+    (the page's own direction)."""
+    code = language.lower()
+    return "rtl" if code.split("-")[0] in RIGHT_TO_LEFT or code.endswith("-arab") else ""
+
+
 def plain(text: str) -> str:
     """Text folded for matching words (see text.fold), with dotted
     abbreviations closed up first, so that "U.N." is the word "un"."""

@@ -43,7 +43,7 @@ from .models import (
     Talk,
     Topic,
 )
-from .names import most_alike, name_key, plain
+from .names import direction, most_alike, name_key, plain
 
 # The kinds of record search finds, in the order their groups are shown:
 # (kind, heading, model).
@@ -61,8 +61,6 @@ KINDS = [
 HEADINGS = {kind: heading for kind, heading, _ in KINDS}
 MODELS = {kind: model for kind, _, model in KINDS}
 KIND_OF = {model: kind for kind, _, model in KINDS}
-# Languages written right to left, by the code an alias gives.
-RIGHT_TO_LEFT = {"ar", "arc", "ckb", "dv", "fa", "he", "ku-arab", "ps", "sd", "syr", "ug", "ur", "yi"}
 # A name found at least this alike (0 to 100) is a result.
 FOUND = 80
 PER_PAGE = 20
@@ -438,11 +436,6 @@ def records(results: list[Result]) -> list[tuple[str, Model]]:
         loaded |= {(kind, record.pk): record for record in queryset.filter(pk__in=keys)}
     found = ((result.kind, loaded.get((result.kind, result.entry.object_id))) for result in results)
     return [(kind, record) for kind, record in found if record is not None]
-
-
-def direction(language: str) -> str:
-    """ "rtl" for a language written right to left, else "" (the page's own)."""
-    return "rtl" if language.lower() in RIGHT_TO_LEFT or language.lower().split("-")[0] in RIGHT_TO_LEFT else ""
 
 
 def terms_of(query: str, expansions: Iterable[str] = ()) -> Terms | None:

@@ -231,3 +231,28 @@ def test_every_citation_of_a_record_search_shows_is_intact(seeded):
     before = Citation.objects.count()
     search.rebuild()
     assert Citation.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("بشار الجعفري", "/people/bashar-jaafari/"),
+        ("الجعفري", "/people/bashar-jaafari/"),
+        ("محمد علوش", "/people/mohammad-aloush/"),
+        ("جيش الاسلام", "/parties/jaysh-al-islam/"),
+        ("فيلق الشام", "/parties/faylaq-al-sham/"),
+        ("Назарбаев", "/people/nursultan-nazarbayev/"),
+        ("Россия", "/parties/russia/"),
+    ],
+)
+def test_names_in_their_own_scripts_find_their_records(client, seeded, query, expected):
+    assert expected in results(client, query)
+
+
+def test_names_in_their_own_scripts_are_shown_in_their_language_and_direction(client, seeded):
+    person = client.get("/people/bashar-jaafari/").content.decode()
+    assert '<span lang="ar" dir="rtl">بشار الجعفري</span>' in person
+    parties = client.get("/parties/").content.decode()
+    assert '<span lang="ru">Россия</span>' in parties
+    found = client.get("/search/", {"q": "Jaafari"}).content.decode()
+    assert re.search(r'<span id="alias-\d+" lang="ar" dir="rtl">بشار الجعفري</span>', found)
