@@ -25,6 +25,7 @@ from .models import (
     Party,
     PartyMembership,
     Person,
+    Place,
     Position,
     Post,
     Process,
@@ -276,7 +277,8 @@ class CitationInline(GenericStackedInline):
 class AliasInline(GenericTabularInline):
     model = Alias
     extra = 1
-    fields = ["name", "kind", "language"]
+    # The dates matter for a former name: Nur-Sultan, from 2019 to 2022.
+    fields = ["name", "kind", "language", "start_date", "start_precision", "end_date", "end_precision"]
 
 
 @admin.register(Source)
@@ -400,6 +402,14 @@ class PostAdmin(RecordAdmin):
     inlines = [CitationInline]
 
 
+@admin.register(Place)
+class PlaceAdmin(RecordAdmin):
+    list_display = ["name", "country"]
+    search_fields = ["name", "aliases__name", "country"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [AliasInline, CitationInline]
+
+
 @admin.register(Topic)
 class TopicAdmin(RecordAdmin):
     list_display = ["name"]
@@ -440,10 +450,10 @@ class TalkAdmin(RecordAdmin):
     search_fields = ["name", "aliases__name", "venue", "city", "country"]
     date_hierarchy = "start_date"
     prepopulated_fields = {"slug": ["name"]}
-    autocomplete_fields = ["convened_by", "hosted_by", "mediated_by", "follows"]
+    autocomplete_fields = ["convened_by", "hosted_by", "mediated_by", "follows", "area"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "process", "status", "summary", "follows"]}),
-        ("Place", {"fields": ["venue", "city", "country"]}),
+        ("Place", {"fields": ["venue", "city", "country", "area"]}),
         (
             "Dates",
             {

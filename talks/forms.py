@@ -25,7 +25,7 @@ from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Concat, ExtractYear
 from django.http import QueryDict
 
-from .models import Party, Position, Process, Talk, TimelineEntry, Topic
+from .models import Party, Place, Position, Process, Talk, TimelineEntry, Topic
 from .search import KINDS as SEARCHED
 from .text import fold
 
@@ -374,8 +374,14 @@ class TalkFilter(FilterForm):
     def filter_place(self, talks: QuerySet, place: str) -> QuerySet:
         # As the place reads on the page: "Rixos hotel, Astana, Kazakhstan".
         written = Concat("venue", Value(", "), "city", Value(", "), "country")
+        # Or by any name its city has had: Nur-Sultan finds the talks in Astana.
+        key = fold(place)
+        places = Place.objects.published().filter(Q(folded__contains=key) | Q(aliases__folded__contains=key))
         return talks.annotate(written_place=written).filter(
-            Q(written_place__icontains=place) | Q(venue__icontains=place) | Q(city__icontains=place)
+            Q(written_place__icontains=place)
+            | Q(venue__icontains=place)
+            | Q(city__icontains=place)
+            | (Q(area__in=places) if key else Q())
         )
 
     def describe_place(self, place: str) -> str:

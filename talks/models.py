@@ -233,6 +233,7 @@ class CitationQuerySet(models.QuerySet):
             Party.objects.all(),
             PartyMembership.objects.select_related("member", "organisation"),
             Person.objects.all(),
+            Place.objects.all(),
             Position.objects.select_related("party", "topic", "talk"),
             Post.objects.select_related("person", "organisation"),
             Process.objects.all(),
@@ -393,8 +394,10 @@ class Citation(models.Model):
 
 
 class Alias(Cited):
-    """Another name of a party, person or talk: a variant spelling, a
-    translation, an abbreviation, the name in its original script."""
+    """Another name of a party, person, talk, place or topic: a variant
+    spelling, a translation, an abbreviation, the name in its original
+    script, or a former name with the dates it held (Astana was Nur-Sultan
+    from 2019 to 2022)."""
 
     class Kind(models.TextChoices):
         VARIANT = "variant", "variant spelling"
@@ -409,17 +412,23 @@ class Alias(Cited):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=12, choices=Kind, default=Kind.VARIANT)
     language = models.CharField(max_length=20, blank=True, help_text="A language code such as 'ar' or 'ru'.")
+    # The dates a name held, for a former name above all: Nur-Sultan, 2019 to 2022.
+    start_date = models.DateField(null=True, blank=True, help_text="When the name came into use, if known.")
+    start_precision = precision_field("start")
+    end_date = models.DateField(null=True, blank=True, help_text="When the name went out of use, if it did.")
+    end_precision = precision_field("end")
     folded = models.CharField(max_length=200, editable=False, db_index=True)
 
     class Meta:
         verbose_name_plural = "aliases"
         ordering = ["name", "pk"]
         constraints = [
+            end_not_before_start(),
             models.UniqueConstraint(
                 fields=["content_type", "object_id", "name"],
                 name="alias_unique_per_record",
                 violation_error_message="This record already has that alias.",
-            )
+            ),
         ]
 
     def __str__(self):
@@ -434,6 +443,33 @@ class Alias(Cited):
         if isinstance(self.named, Topic):
             return f"{reverse('search')}?{urlencode({'q': self.named.name})}#alias-{self.pk}"
         return f"{self.named.get_absolute_url()}#alias-{self.pk}"
+
+    def clean(self):
+        super().clean()
+        if self.start_date:
+            self.start_date = truncate(self.start_date, self.start_precision)
+        if self.end_date:
+            self.end_date = truncate(self.end_date, self.end_precision)
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The end date cannot be before the start date."})
+
+    @property
+    def start(self) -> PartialDate:
+        return PartialDate(self.start_date, self.start_precision)
+
+    @property
+    def end(self) -> PartialDate:
+        return PartialDate(self.end_date, self.end_precision)
+
+    def held_on(self, day) -> bool:
+        """Whether the name was in use on the day, by its dates (a name with
+        no dates is not taken to have held on any particular day)."""
+        if not (self.start_date or self.end_date):
+            return False
+        # A day is within a partial date's month or year when its own month or year is.
+        after_start = self.start_date is None or truncate(day, self.start_precision) >= self.start_date
+        before_end = self.end_date is None or truncate(day, self.end_precision) <= self.end_date
+        return after_start and before_end
 
     @property
     def direction(self) -> str:
@@ -551,6 +587,30 @@ class Person(Named):
         return reverse("person", args=[self.slug])
 
 
+class Place(Named):
+    """A city where talks are held, as a record of its own: with its other
+    names and the dates they held, so that a talk is found by the name of
+    its day and shown with the name of today."""
+
+    country = models.CharField(max_length=100, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def get_absolute_url(self):
+        return reverse("place", args=[self.slug])
+
+    def name_on(self, day) -> str:
+        """The name the place had on the day: a former name whose dates
+        cover it, else its name. Uses the prefetched aliases."""
+        if day is not None:
+            for alias in self.aliases.all():
+                if alias.kind == Alias.Kind.FORMER and alias.held_on(day):
+                    return alias.name
+        return self.name
+
+
 class Post(StartEnd):
     """A title a person holds, at a party where there is one."""
 
@@ -650,6 +710,15 @@ class Talk(StartEnd):
     venue = models.CharField(max_length=200, blank=True)
     city = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=100, blank=True)
+    area = models.ForeignKey(
+        Place,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="talks",
+        verbose_name="city record",
+        help_text="The city as a record of its own, with its other names; 'city' is the name as the source gives it.",
+    )
     convened_by = models.ManyToManyField(
         Party, related_name="convened_talks", blank=True, help_text="Whose initiative the talks were."
     )
@@ -695,6 +764,12 @@ class Talk(StartEnd):
     @property
     def place(self) -> str:
         return ", ".join(part for part in (self.venue, self.city, self.country) if part)
+
+    @property
+    def city_then(self) -> str:
+        """The city's name when the talks began, from its record where there
+        is one (prefetch the area's aliases), else as the source gives it."""
+        return self.area.name_on(self.start_date) if self.area_id else self.city
 
 
 class Session(StartEnd):

@@ -147,18 +147,20 @@ def likeness(query: str, name: str) -> float:
     words, theirs = query.split(), name.split()
     if not words or not theirs:
         return 0.0
-    pieces = theirs + [a + b for a, b in pairwise(theirs)]
+    # Each piece of the name with how many of its words it is.
+    pieces = [(word, 1) for word in theirs] + [(a + b, 2) for a, b in pairwise(theirs)]
 
-    def best(word: str) -> float:
-        return max(_word_likeness(word, piece) for piece in pieces)
+    def best(word: str) -> tuple[float, int]:
+        return max((_word_likeness(word, piece), size) for piece, size in pieces)
 
     # Less a point for each word of the name that the reader's words left out.
-    scores = [best(word) for word in words]
+    found = [best(word) for word in words]
     score = 0.0
-    if min(scores) >= WORD_LIKENESS:
-        score = sum(scores) / len(scores) - max(0, len(theirs) - len(words))
-    if len(words) > 1 and (joined := best("".join(words))) >= WORD_LIKENESS:
-        score = max(score, joined - max(0, len(theirs) - 1))
+    if min(likeness for likeness, _ in found) >= WORD_LIKENESS:
+        covered = sum(size for _, size in found)
+        score = sum(likeness for likeness, _ in found) / len(found) - max(0, len(theirs) - covered)
+    if len(words) > 1 and (joined := best("".join(words)))[0] >= WORD_LIKENESS:
+        score = max(score, joined[0] - max(0, len(theirs) - joined[1]))
     return score
 
 

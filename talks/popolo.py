@@ -47,6 +47,7 @@ from .models import (
     Party,
     PartyMembership,
     Person,
+    Place,
     Position,
     Post,
     Process,
@@ -83,6 +84,7 @@ KINDS = [
     Kind("memberships", PartyMembership, "membership"),
     Kind("persons", Person, "person"),
     Kind("posts", Post, "post"),
+    Kind("areas", Place, "place"),
     Kind("events", Talk, "talk"),
     Kind("events", Session, "session"),
     Kind("events", Milestone, "milestone"),
@@ -253,6 +255,8 @@ def export_record(using: str = "default") -> str:
                         "name": alias.name,
                         "kind": alias.kind,
                         "language": alias.language,
+                        "start_date": partial(alias.start_date, alias.start_precision),
+                        "end_date": partial(alias.end_date, alias.end_precision),
                         "citations": cited(Alias, alias),
                     }
                     for alias in aliases[(types[model].pk, record.pk)]
@@ -415,7 +419,12 @@ class Reader:
                 planned.values[c.field] = value
         for index, item in enumerate(record.get("other_names") or [] if hasattr(model, "aliases") else []):
             planned.aliases.append(
-                self.nested(f"{where} other_names[{index}]", Alias, item, {"name", "kind", "language"})
+                self.nested(
+                    f"{where} other_names[{index}]",
+                    Alias,
+                    item,
+                    {"name", "kind", "language", "start_date", "end_date"},
+                )
             )
         for index, item in enumerate(self.list_of(where, record, "citations")):
             planned.citations.append(
@@ -446,6 +455,18 @@ class Reader:
             if name == "source_id":
                 planned.values["source_id"] = self.reference(planned.where, name, item.get(name), Source)
                 planned.names["source"] = name
+            elif name in ("start_date", "end_date") and item.get(name) is not None:
+                # The dates an other name held: partial dates, as the record's own.
+                try:
+                    date, precision = parse_partial(item[name]) if isinstance(item[name], str) else (None, "")
+                except ValueError as error:
+                    self.problem(planned.where, name, str(error))
+                    continue
+                if date is None:
+                    self.problem(planned.where, name, "must be a date such as 2017, 2017-01 or 2017-01-23")
+                    continue
+                planned.values[name], planned.values[name.replace("_date", "_precision")] = date, precision
+                planned.names[name] = name
             elif name in item:
                 planned.values[name] = item[name]
                 planned.names[name] = name

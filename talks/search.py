@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Count, Model, Prefetch
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -36,6 +36,7 @@ from .models import (
     Milestone,
     Party,
     Person,
+    Place,
     Position,
     SearchEntry,
     Session,
@@ -51,6 +52,7 @@ KINDS = [
     ("party", "Parties", Party),
     ("person", "People", Person),
     ("talk", "Talks", Talk),
+    ("place", "Places", Place),
     ("topic", "Topics", Topic),
     ("session", "Sessions", Session),
     ("milestone", "Events", Milestone),
@@ -83,6 +85,8 @@ def _records(model: type[Model]):
         queryset = queryset.select_related("subject")
     if model is Session:
         queryset = queryset.select_related("talk")
+    if model is Talk:
+        queryset = queryset.select_related("area").prefetch_related(Prefetch("area__aliases", queryset=published))
     return queryset
 
 
@@ -103,6 +107,11 @@ def entry_of(record: Model) -> dict:
     elif isinstance(record, Talk):
         title = record.name
         text = "\n".join(part for part in (record.summary, record.place) if part)
+        # Found by every name its city has had.
+        if record.area_id and (others := [alias.name for alias in record.area.aliases.all()]):
+            text += f"\n{record.area.name}, also called {', '.join(others)}"
+    elif isinstance(record, Place):
+        title, text = record.name, "\n".join(part for part in (record.country, record.description) if part)
     elif isinstance(record, Session | Milestone):
         title, text = record.title, record.description
     else:
@@ -161,31 +170,30 @@ def build_if_missing(sender=None, using="default", **kwargs) -> None:
 
 
 def touched(instance: Model) -> list[Model]:
-    """The records whose entries a change to this instance can change."""
-    if type(instance) in KIND_OF:
-        return [instance]
+    """The records whose entries a change to this instance can change: its
+    own, and those that show its name (a party's or topic's positions, a
+    party's claims, the talks held in a place)."""
     if isinstance(instance, Alias | Citation):
-        # An alias names its record; a citation can make its fact seen, or a draft again.
+        # An alias names its record; a citation can make its fact (an alias
+        # too) seen, or a draft again.
         fact = instance.named if isinstance(instance, Alias) else instance.fact
-        return [fact, *touched(fact)] if fact is not None and type(fact) is not type(instance) else []
-    return []
-
-
-def _also_touched(instance: Model) -> list[Model]:
-    """Records whose entries show this one's name: a party's or topic's
-    positions, a party's claims."""
+        return touched(fact) if fact is not None else []
+    if type(instance) not in KIND_OF:
+        return []
     if isinstance(instance, Party):
-        return [*instance.positions.all(), *instance.claims.all()]
+        return [instance, *instance.positions.all(), *instance.claims.all()]
     if isinstance(instance, Topic | Person):
-        return list(instance.positions.all())
-    return []
+        return [instance, *instance.positions.all()]
+    if isinstance(instance, Place):
+        return [instance, *instance.talks.all()]
+    return [instance]
 
 
 @receiver(post_save)
 def _saved(sender, instance, raw=False, **kwargs):
     # A load saves raw, record by record: it rebuilds at the end.
     if not raw and (records := touched(instance)):
-        refresh([*records, *(_also_touched(instance) if type(instance) in KIND_OF else [])])
+        refresh(records)
 
 
 @receiver(post_delete)
@@ -193,8 +201,17 @@ def _deleted(sender, instance, **kwargs):
     if type(instance) in KIND_OF:
         kind = ContentType.objects.get_for_model(instance)
         SearchEntry.objects.filter(content_type=kind, object_id=instance.pk).delete()
-    elif records := touched(instance):
-        refresh(record for record in records if type(record).objects.filter(pk=record.pk).exists())
+    records = getattr(instance, "_search_touched", None) or touched(instance)
+    refresh(
+        record for record in records if record is not instance and type(record).objects.filter(pk=record.pk).exists()
+    )
+
+
+@receiver(pre_delete)
+def _deleting(sender, instance, **kwargs):
+    # A place takes its link to its talks with it (SET_NULL sends no signal): find them first.
+    if isinstance(instance, Place):
+        instance._search_touched = touched(instance)
 
 
 # The full-text backends ---------------------------------------------------

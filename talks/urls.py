@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import path, register_converter
 
 from . import calendars, exports, feeds, sitemaps
-from .views import browse, milestones, people, search, site, sources, talk
+from .views import browse, milestones, people, places, search, site, sources, talk
 
 register_converter(exports.DataFormat, "data")
 
@@ -36,6 +36,7 @@ urlpatterns = [
     path("parties/<slug:slug>/", people.party_detail, name="party"),
     path("people/", people.person_list, name="person_list"),
     path("people/<slug:slug>/", people.person_detail, name="person"),
+    path("places/<slug:slug>/", places.place_detail, name="place"),
     path("sources/", sources.source_list, name="source_list"),
     path("sources/<slug:slug>/", sources.source_detail, name="source"),
     path("search/", search.search, name="search"),

@@ -112,9 +112,10 @@ PAGES = [
     ReaderPage("party", "/parties/syrian-opposition/", pattern="/parties/{}/"),
     ReaderPage("people", "/people/"),
     ReaderPage("person", "/people/mohammad-aloush/", pattern="/people/{}/"),
+    ReaderPage("place", "/places/astana/", pattern="/places/{}/"),
     ReaderPage("sources", "/sources/"),
     ReaderPage("source", SOURCE, pattern="/sources/{}/"),
-    ReaderPage("search", "/search/?q=Alloush", form=SearchForm, example={"q": "Astana"}),
+    ReaderPage("search", "/search/?q=Alloush", form=SearchForm, example={"q": "Astana"}, paginated=True),
     ReaderPage("health", "/healthz", "plain"),
     # For search engines (talks/sitemaps.py).
     ReaderPage("sitemap", "/sitemap.xml", "data"),

@@ -137,7 +137,7 @@ def test_citation_about_must_be_a_list_of_field_names(source):
 
 def test_an_alias_citation_cannot_be_about_the_link_to_what_it_names(source):
     alias = Alias.objects.create(named=make_person(), name="Alloush")
-    assert [name for name, _ in Alias.citable_fields()] == ["name", "kind", "language"]
+    assert [name for name, _ in Alias.citable_fields()] == ["name", "kind", "language", "start_date", "end_date"]
     with pytest.raises(ValidationError, match="has no “content_type”"):
         Citation(fact=alias, note="Public record.", about=["content_type"]).full_clean()
 

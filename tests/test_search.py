@@ -256,3 +256,44 @@ def test_names_in_their_own_scripts_are_shown_in_their_language_and_direction(cl
     assert '<span lang="ru">Россия</span>' in parties
     found = client.get("/search/", {"q": "Jaafari"}).content.decode()
     assert re.search(r'<span id="alias-\d+" lang="ar" dir="rtl">بشار الجعفري</span>', found)
+
+
+def test_a_place_is_found_by_any_of_its_names_and_its_talks_with_it(client, seeded):
+    for name in ("Nur-Sultan", "Nursultan", "Akmola", "Tselinograd", "Астана"):
+        found = results(client, name)
+        assert found[0] == "/places/astana/", name
+        assert "/talks/astana-2017-01/" in found, name
+    assert results(client, "Genf")[0] == "/places/geneva/"
+
+
+def test_the_talks_filter_finds_a_talk_by_any_name_of_its_city(client, seeded):
+    for name in ("Nur-Sultan", "nur sultan", "Akmola", "Astana"):
+        html = client.get("/talks/", {"place": name}).content.decode()
+        assert 'id="card-talk-astana-2017-01"' in html, name
+    assert 'id="card-talk-' not in client.get("/talks/", {"place": "Akmolinskaya"}).content.decode()
+
+
+def test_a_talks_page_shows_its_citys_name_of_the_day_with_todays(client, seeded):
+    import datetime
+
+    from talks.models import Place, Talk
+
+    talk = Talk.objects.get(slug="astana-2017-01")
+    html = client.get(talk.get_absolute_url()).content.decode()
+    assert '<a href="/places/astana/">Astana and its other names</a>' in html
+    later = noted(
+        Talk.objects.create(
+            name="Astana talks, 2020",
+            slug="astana-2020",
+            status=Talk.Status.CONCLUDED,
+            city="Nur-Sultan",
+            country="Kazakhstan",
+            area=Place.objects.get(slug="astana"),
+            start_date=datetime.date(2020, 3, 1),
+        )
+    )
+    html = client.get(later.get_absolute_url()).content.decode()
+    assert 'Nur-Sultan then, now <a href="/places/astana/">Astana</a>' in html
+    place = client.get("/places/astana/").content.decode()
+    assert "(when it was called Nur-Sultan)" in place
+    assert "former name, 23 March 2019 to 17 September 2022" in " ".join(re.sub(r"<[^>]+>", "", place).split())

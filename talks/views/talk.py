@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from ..forms import CompareForm, PositionFilter
-from ..models import Delegation, DelegationMember, Party, Position, Talk, TimelineEntry, Topic
+from ..models import Alias, Delegation, DelegationMember, Party, Position, Talk, TimelineEntry, Topic
 from ..overview import overview
 from .browse import render_browse
 
@@ -66,7 +66,13 @@ def matrix_of(positions: list[Position], parties: list[Party] | None = None) -> 
 @require_safe
 def talk_detail(request: HttpRequest, slug: str) -> HttpResponse:
     talk = get_object_or_404(
-        Talk.objects.for_cards().prefetch_related(Prefetch("followed_by", queryset=Talk.objects.published())),
+        Talk.objects.for_cards()
+        .select_related("area")
+        .prefetch_related(
+            Prefetch("followed_by", queryset=Talk.objects.published()),
+            # The city's names, for the name it had when the talks began.
+            Prefetch("area__aliases", queryset=Alias.objects.published()),
+        ),
         slug=slug,
     )
     entries = list(TimelineEntry.objects.filter(talk=talk).for_display())
