@@ -11,6 +11,7 @@ too far apart for the likeness to join them.
 
 import re
 import unicodedata
+from bisect import bisect_left
 from itertools import pairwise
 
 from rapidfuzz import fuzz, process
@@ -138,6 +139,28 @@ def _word_likeness(word: str, other: str) -> float:
     return fuzz.ratio(word, other)
 
 
+def _pieces(name: str) -> list[tuple[str, int]]:
+    """A name's words and each two neighbouring words written as one
+    ("Nur Sultan" is also "nursultan"), with how many words each is."""
+    words = name.split()
+    return [(word, 1) for word in words] + [(a + b, 2) for a, b in pairwise(words)]
+
+
+def _combined(found: list[tuple[float, int]], words: int, joined: int | None) -> float:
+    """A name's likeness from how alike each word typed is to its best piece
+    (and how many of the name's words that piece is), out of the name's
+    `words`; `joined`, the size of a piece that all the words typed, written
+    as one, are (the reader wrote "Nur Sultan" for "Nursultan"), if any.
+    Less a point for each word of the name the reader left out."""
+    score = 0.0
+    if min(likeness for likeness, _ in found) >= WORD_LIKENESS:
+        covered = sum(size for _, size in found)
+        score = sum(likeness for likeness, _ in found) / len(found) - max(0, words - covered)
+    if joined is not None:
+        score = max(score, 100.0 - max(0, words - joined))
+    return score
+
+
 def likeness(query: str, name: str) -> float:
     """How alike a query's key is to a name's key, 0 to 100: each word the
     reader typed against the name's word most like it (two words of the name
@@ -147,37 +170,68 @@ def likeness(query: str, name: str) -> float:
     words, theirs = query.split(), name.split()
     if not words or not theirs:
         return 0.0
-    # Each piece of the name with how many of its words it is.
-    pieces = [(word, 1) for word in theirs] + [(a + b, 2) for a, b in pairwise(theirs)]
+    pieces = _pieces(name)
+    found = [max((_word_likeness(word, piece), size) for piece, size in pieces) for word in words]
+    whole = "".join(words)
+    joined = next((size for piece, size in pieces if piece == whole), None) if len(words) > 1 else None
+    return _combined(found, len(theirs), joined)
 
-    def best(word: str) -> tuple[float, int]:
-        return max((_word_likeness(word, piece), size) for piece, size in pieces)
 
-    # Less a point for each word of the name that the reader's words left out.
-    found = [best(word) for word in words]
-    score = 0.0
-    if min(likeness for likeness, _ in found) >= WORD_LIKENESS:
-        covered = sum(size for _, size in found)
-        score = sum(likeness for likeness, _ in found) / len(found) - max(0, len(theirs) - covered)
-    if len(words) > 1 and (joined := best("".join(words)))[0] >= WORD_LIKENESS:
-        score = max(score, joined[0] - max(0, len(theirs) - joined[1]))
-    return score
+class NameIndex:
+    """Name keys made ready for many searches: every piece of every name
+    (its words, and two neighbouring words written as one) with the names
+    that have it. A search weighs each word typed against the pieces, in
+    rapidfuzz, once; a name's likeness is then read from those weights, and
+    only for the names that have a piece like every word typed. Gives the
+    same likeness as likeness()."""
+
+    def __init__(self, names: list[str]):
+        self.names = names
+        self.pieces_of = [_pieces(name) for name in names]
+        self.postings: dict[str, set[int]] = {}
+        for i, pieces in enumerate(self.pieces_of):
+            for piece, _ in pieces:
+                self.postings.setdefault(piece, set()).add(i)
+        self.pieces = sorted(self.postings)
+
+    def _weights(self, word: str) -> dict[str, float]:
+        """The pieces like the word, with how alike (see _word_likeness)."""
+        if len(word) < SHORT:
+            return {word: 100.0} if word in self.postings else {}
+        found = process.extract(word, self.pieces, scorer=fuzz.ratio, score_cutoff=WORD_LIKENESS, limit=None)
+        weights = {piece: score for piece, score, _ in found}
+        # Pieces the word begins (the reader is still typing), from the sorted list.
+        for piece in self.pieces[bisect_left(self.pieces, word) :]:
+            if not piece.startswith(word):
+                break
+            weights[piece] = 100.0 if piece == word else max(weights.get(piece, 0.0), 90.0)
+        return weights
+
+    def _having(self, weights: dict[str, float]) -> set[int]:
+        return set().union(*(self.postings[piece] for piece in weights)) if weights else set()
+
+    def most_alike(self, query: str) -> dict[int, float]:
+        """The names like the query's key, by their place in the list, with
+        their likeness."""
+        words = query.split()
+        if not words:
+            return {}
+        weights = {word: self._weights(word) for word in dict.fromkeys(words)}
+        candidates = set.intersection(*(self._having(found) for found in weights.values()))
+        whole = "".join(words)
+        if len(words) > 1:
+            candidates |= self.postings.get(whole, set())
+        alike = {}
+        for i in candidates:
+            pieces = self.pieces_of[i]
+            found = [max((weights[word].get(piece, 0.0), size) for piece, size in pieces) for word in words]
+            joined = next((size for piece, size in pieces if piece == whole), None) if len(words) > 1 else None
+            if (score := _combined(found, len(self.names[i].split()), joined)) > 0:
+                alike[i] = score
+        return alike
 
 
 def most_alike(query: str, names: list[str]) -> dict[int, float]:
     """Of a list of name keys, those like the query's key, by their place in
-    the list, with their likeness. A quick pass in rapidfuzz keeps the names
-    that have anything like a word of the query; only those are weighed."""
-    words = query.split()
-    if not words or not names:
-        return {}
-    candidates: set[int] = set()
-    for word in {*words, "".join(words)}:
-        if len(word) < SHORT:
-            padded = f" {word} "
-            candidates |= {i for i, name in enumerate(names) if padded in f" {name} "}
-        else:
-            found = process.extract(word, names, scorer=fuzz.partial_ratio, score_cutoff=75, limit=None)
-            candidates |= {i for _, _, i in found}
-    alike = {i: likeness(query, names[i]) for i in candidates}
-    return {i: score for i, score in alike.items() if score > 0}
+    the list, with their likeness."""
+    return NameIndex(names).most_alike(query)

@@ -44,7 +44,7 @@ from .models import (
     Talk,
     Topic,
 )
-from .names import direction, most_alike, name_key, plain
+from .names import NameIndex, direction, name_key, plain
 
 # The kinds of record search finds, in the order their groups are shown:
 # (kind, heading, model).
@@ -467,13 +467,27 @@ def terms_of(query: str, expansions: Iterable[str] = ()) -> Terms | None:
     return Terms(words, tuple(sorted(phrases)), prefix=len(words[-1]) >= 4)
 
 
-def find(query: str, kind: str | None = None) -> Found:
-    """What a search for `query` finds, optionally of one kind only. Asks
-    the database three questions: every entry's name keys, the number of
-    text matches of each kind, and (when a page is read) the page."""
-    if not _tokens(plain(query).split()):
-        return Found(query, None, kind)
-    key = name_key(query)
+@dataclass
+class Names:
+    """Every entry's names, ready to be searched: (key, kind, name keys,
+    names) of each entry that has any, and their keys in one NameIndex."""
+
+    rows: list[tuple[int, str, str, list]]
+    owners: list[int]
+    index: NameIndex
+
+
+# The names of each database, by the data version they were read at: read
+# once after each write, by each process, not once a request.
+_names: dict[str, tuple[str, Names]] = {}
+
+
+def names() -> Names:
+    """The names as the data version stands: one query, and one more (every
+    entry's names) only just after a write."""
+    token = DataVersion.current(connection.alias).token
+    if (cached := _names.get(connection.alias)) and cached[0] == token:
+        return cached[1]
     rows = list(SearchEntry.objects.exclude(keys="").values_list("pk", "kind", "keys", "names"))
     flat: list[str] = []
     owners: list[int] = []
@@ -481,8 +495,23 @@ def find(query: str, kind: str | None = None) -> Found:
         for one in keys.split("\n"):
             flat.append(one)
             owners.append(index)
+    made = Names(rows, owners, NameIndex(flat))
+    _names[connection.alias] = (token, made)
+    return made
+
+
+def find(query: str, kind: str | None = None) -> Found:
+    """What a search for `query` finds, optionally of one kind only. Asks
+    the database three questions: the data version (which says whether the
+    names read before are still current), the number of text matches of
+    each kind, and (when a page is read) the page."""
+    if not _tokens(plain(query).split()):
+        return Found(query, None, kind)
+    key = name_key(query)
+    known = names()
+    rows, owners = known.rows, known.owners
     best: dict[int, float] = {}
-    for position, score in most_alike(key, flat).items():
+    for position, score in known.index.most_alike(key).items():
         owner = owners[position]
         best[owner] = max(best.get(owner, 0.0), score)
     found = {owner: score for owner, score in best.items() if score >= FOUND}

@@ -79,3 +79,31 @@ def test_most_alike_keeps_only_alike_names_by_their_place():
 
 def test_plain_closes_up_dotted_abbreviations_and_folds_the_rest():
     assert plain("The U.N.-mediated talks, Faylaq al-Shām") == "the un mediated talks faylaq al sham"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["Jafari", "Mohammed Aloush", "Staffan Mistura", "Nur Sultan", "Nursultan", "UN", "Mistu", "Abdrakmanov", "x"],
+)
+def test_the_index_gives_the_same_likeness_as_comparing_one_by_one(query):
+    names = [
+        name_key(n)
+        for n in [
+            "Bashar Jaafari",
+            "Mohammad Aloush",
+            "Staffan de Mistura",
+            "Nur-Sultan",
+            "Nursultan Nazarbayev",
+            "UN",
+            "United Nations",
+            "Kairat Abdrakhmanov",
+        ]
+    ]
+    key = name_key(query)
+    one_by_one = {i: likeness(key, name) for i, name in enumerate(names) if likeness(key, name) > 0}
+    assert most_alike(key, names) == one_by_one
+
+
+def test_a_number_typed_must_be_the_number_in_the_name():
+    names = [name_key(n) for n in ["Demo party 1 vomer", "Demo party 12 vomer", "Demo party 120"]]
+    assert set(most_alike(name_key("Demo party 12"), names)) == {1}
