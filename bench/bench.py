@@ -74,6 +74,9 @@ PAGES = [
     Page("party", f"/parties/{PARTY}/"),
     Page("people", "/people/"),
     Page("search", "/search/?q=Demo+party+12"),
+    # A misspelt name (found by its likeness), and words every demo text has.
+    Page("search, misspelt", "/search/?q=Demo+pary+12"),
+    Page("search, full text", "/search/?q=demo+text"),
     Page("timeline.json", "/timeline.json"),
 ]
 
