@@ -15,6 +15,7 @@ Either way a request asks the database a fixed number of questions,
 however large the record: the names, the counts by kind, and one page.
 """
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Count, Model, Prefetch
+from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.utils.html import escape
@@ -306,7 +308,8 @@ class SQLiteBackend(Backend):
 class PostgreSQLBackend(Backend):
     """PostgreSQL's full-text search with the "simple" configuration (the
     words are folded already; no stemming, so the same words match as on
-    SQLite), over a GIN index of the same expression (migration 0012)."""
+    SQLite), over the entries' `document` column, the words as a tsvector
+    that the database keeps, with its GIN index (migration 0012)."""
 
     @staticmethod
     def expression(terms: Terms) -> str:
@@ -342,11 +345,12 @@ class PostgreSQLBackend(Backend):
 
 
 def vector():
-    """The words as PostgreSQL indexes them: the index (migration 0012) and
-    the query must say exactly this, or the index goes unused."""
-    from django.contrib.postgres.search import SearchVector
+    """The words as PostgreSQL indexes them: the `document` column, which the
+    database makes from `words` (migration 0012) and the model does not
+    know."""
+    from django.contrib.postgres.search import SearchVectorField
 
-    return SearchVector("words", config="simple")
+    return RawSQL('"talks_searchentry"."document"', [], output_field=SearchVectorField())
 
 
 def backend() -> Backend:
@@ -482,13 +486,37 @@ class Names:
 _names: dict[str, tuple[str, Names]] = {}
 
 
+# The data version, and every entry's names only if the version is not the
+# one given: one question either way, so that a request asks as many as the
+# one before it, a write or not in between.
+# (The second part's condition does not depend on the row: both databases
+# test it once, and read no entry when the version is the one given.)
+NAMES_SINCE = (
+    "SELECT token, NULL, NULL, NULL, NULL FROM talks_dataversion WHERE id = 1 "
+    "UNION ALL "
+    "SELECT NULL, e.id, e.kind, e.keys, e.names FROM talks_searchentry e "
+    "WHERE (SELECT token FROM talks_dataversion WHERE id = 1) <> %s AND e.keys <> ''"
+)
+
+
 def names() -> Names:
-    """The names as the data version stands: one query, and one more (every
-    entry's names) only just after a write."""
-    token = DataVersion.current(connection.alias).token
-    if (cached := _names.get(connection.alias)) and cached[0] == token:
+    """The names as the data version stands, read again only after a write."""
+    cached = _names.get(connection.alias)
+    with connection.cursor() as cursor:
+        cursor.execute(NAMES_SINCE, [cached[0] if cached else ""])
+        found = cursor.fetchall()
+    if not found:
+        # A database without a data version yet: it gets one, and is read next time.
+        DataVersion.current(connection.alias)
+        return Names([], [], NameIndex([]))
+    token = next(token for token, pk, *_ in found if pk is None)
+    if cached and cached[0] == token:
         return cached[1]
-    rows = list(SearchEntry.objects.exclude(keys="").values_list("pk", "kind", "keys", "names"))
+    rows = sorted(
+        (pk, kind, keys, json.loads(names) if isinstance(names, str) else names)
+        for _, pk, kind, keys, names in found
+        if pk is not None
+    )
     flat: list[str] = []
     owners: list[int] = []
     for index, (_, _, keys, _) in enumerate(rows):

@@ -6,10 +6,12 @@ from django.db import migrations, models
 # The full-text index of the entries' words, in the database's own kind
 # (talks/search.py reads it). SQLite: an FTS5 table whose content is
 # talks_searchentry, kept in step by triggers, so that every write to an
-# entry (a save, a bulk insert, a delete) reaches it. PostgreSQL: a GIN
-# index of the very expression talks.search.vector() queries. A later
-# migration that rebuilds talks_searchentry on SQLite must make the
-# triggers again.
+# entry (a save, a bulk insert, a delete) reaches it. PostgreSQL: the words
+# as a tsvector in a column the database keeps (generated, stored: ranking
+# reads it rather than parsing every matching text again), with a GIN
+# index. Neither is a field of the model: only talks/search.py's backends
+# read them. A later migration that rebuilds talks_searchentry on SQLite
+# must make the triggers again.
 SQLITE = [
     "CREATE VIRTUAL TABLE talks_searchentry_fts USING fts5(words, content='talks_searchentry', "
     "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
@@ -29,11 +31,15 @@ SQLITE_UNDO = [
 ]
 
 
-def _postgres_index():
-    from django.contrib.postgres.indexes import GinIndex
-    from django.contrib.postgres.search import SearchVector
-
-    return GinIndex(SearchVector("words", config="simple"), name="talks_searchentry_words_fts")
+POSTGRESQL = [
+    "ALTER TABLE talks_searchentry ADD COLUMN document tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, words)) STORED",
+    "CREATE INDEX talks_searchentry_document ON talks_searchentry USING gin (document)",
+]
+POSTGRESQL_UNDO = [
+    "DROP INDEX IF EXISTS talks_searchentry_document",
+    "ALTER TABLE talks_searchentry DROP COLUMN IF EXISTS document",
+]
 
 
 def full_text_index(apps, schema_editor):
@@ -42,7 +48,8 @@ def full_text_index(apps, schema_editor):
         for statement in SQLITE:
             schema_editor.execute(statement)
     elif vendor == "postgresql":
-        schema_editor.add_index(apps.get_model("talks", "SearchEntry"), _postgres_index())
+        for statement in POSTGRESQL:
+            schema_editor.execute(statement)
 
 
 def no_full_text_index(apps, schema_editor):
@@ -51,7 +58,8 @@ def no_full_text_index(apps, schema_editor):
         for statement in SQLITE_UNDO:
             schema_editor.execute(statement)
     elif vendor == "postgresql":
-        schema_editor.remove_index(apps.get_model("talks", "SearchEntry"), _postgres_index())
+        for statement in POSTGRESQL_UNDO:
+            schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
