@@ -6,8 +6,9 @@ record's parties, people, talks, places and topics has a matching key
 (talks/names.py), and the reader's words are weighed against them in Python,
 the same on every database, so that any common spelling finds the record.
 By words: summaries, descriptions, quotes, claims and source texts, matched
-as whole words and ranked by the database's own full-text search (FTS5 on
-SQLite, django.contrib.postgres.search on PostgreSQL) behind `Backend`.
+as whole words by the database's own full-text search (FTS5 on SQLite,
+django.contrib.postgres.search on PostgreSQL) behind `Backend`, and ranked
+by how often the words occur (rank()), the same number on both databases.
 A query that is itself a name of a record ("UN", "truce") also finds, in
 the text, the record's other names ("United Nations", "ceasefire").
 
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import Count, Model, Prefetch
+from django.db.models import Count, IntegerField, Model, Prefetch
 from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
@@ -234,9 +235,25 @@ class Terms:
         return {*self.words, *(word for phrase in self.phrases for word in phrase)}
 
 
+def rank(terms: Terms, column: str) -> tuple[str, list]:
+    """SQL for how well an entry's words answer the query, the same number
+    on every database: how often the words asked for (or the phrases of
+    the other names, or, for a word still being typed, the words it begins)
+    occur in them, for each 10,000 characters of words. The databases' own
+    rankings (bm25, ts_rank) would order the same results differently, and
+    a page must show the same on SQLite and PostgreSQL."""
+    patterns = [f" {word} " for word in terms.words] + [" " + " ".join(phrase) + " " for phrase in terms.phrases]
+    if terms.prefix:
+        patterns[len(terms.words) - 1] = f" {terms.words[-1]}"
+    padded = f"(' ' || {column} || ' ')"
+    counts = [f"(length({padded}) - length(replace({padded}, %s, ''))) / %s" for _ in patterns]
+    params = [value for pattern in patterns for value in (pattern, len(pattern))]
+    return f"(({' + '.join(counts)}) * 10000) / (length({column}) + 100)", params
+
+
 class Backend:
-    """Full-text search of the entries' words, ranked: the only place that
-    knows which database is in use. Each method asks one question."""
+    """Full-text search of the entries' words, ranked (see rank()): the only
+    place that knows which database is in use. Each method asks one question."""
 
     def counts(self, terms: Terms, exclude: Sequence[int]) -> Counter:
         """How many entries of each kind match, leaving out `exclude`."""
@@ -259,7 +276,7 @@ def _tokens(words: Iterable[str]) -> list[str]:
 
 class SQLiteBackend(Backend):
     """FTS5: an external-content table over talks_searchentry.words, kept in
-    step by triggers (see migration 0012), ranked by bm25."""
+    step by triggers (see migration 0012)."""
 
     @staticmethod
     def expression(terms: Terms) -> str:
@@ -294,11 +311,12 @@ class SQLiteBackend(Backend):
 
     def page(self, terms, exclude, kind, offset, limit):
         where, params = self._where(terms, exclude, kind)
+        ranked, ranking = rank(terms, "e.words")
         sql = (
-            f"SELECT e.*, bm25(talks_searchentry_fts) AS rank {self.FROM} WHERE {where} "
-            "ORDER BY rank, e.kind, e.title, e.id LIMIT %s OFFSET %s"
+            f"SELECT e.*, {ranked} AS rank {self.FROM} WHERE {where} "
+            "ORDER BY rank DESC, e.kind, e.title, e.id LIMIT %s OFFSET %s"
         )
-        return list(SearchEntry.objects.raw(sql, [*params, limit, offset]))
+        return list(SearchEntry.objects.raw(sql, [*ranking, *params, limit, offset]))
 
     def rebuild(self):
         with connection.cursor() as cursor:
@@ -337,11 +355,11 @@ class PostgreSQLBackend(Backend):
         return Counter(dict(queryset.order_by().values_list("kind").annotate(n=Count("id"))))
 
     def page(self, terms, exclude, kind, offset, limit):
-        from django.contrib.postgres.search import SearchRank
-
-        queryset, query = self._matching(terms, exclude, kind)
-        ranked = queryset.annotate(rank=SearchRank(vector(), query)).order_by("-rank", "kind", "title", "id")
-        return list(ranked[offset : offset + limit])
+        queryset, _ = self._matching(terms, exclude, kind)
+        ranked = queryset.annotate(
+            rank=RawSQL(*rank(terms, '"talks_searchentry"."words"'), output_field=IntegerField())
+        )
+        return list(ranked.order_by("-rank", "kind", "title", "id")[offset : offset + limit])
 
 
 def vector():

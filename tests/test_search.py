@@ -299,3 +299,38 @@ def test_a_talks_page_shows_its_citys_name_of_the_day_with_todays(client, seeded
     place = client.get("/places/astana/").content.decode()
     assert "(when it was called Nur-Sultan)" in place
     assert "former name, 23 March 2019 to 17 September 2022" in " ".join(re.sub(r"<[^>]+>", "", place).split())
+
+
+# What a search finds, in order, written down: the same on SQLite and
+# PostgreSQL (the tests run on both), words ranked alike on both.
+FOUND_IN_ORDER = {
+    "UN": [
+        "/parties/united-nations/",
+        "/parties/syrian-government/",
+        "/talks/astana-2017-01/",
+        "/talks/geneva-2017-02/",
+        "/people/staffan-de-mistura/",
+        "/people/bashar-jaafari/",
+        "/places/geneva/",
+        "/sources/syrian-government-and-opposition-factions-begin-talks/",
+    ],
+    "Mohammed Aloush": [
+        "/people/mohammad-aloush/",
+        "/parties/high-negotiations-committee/",
+        "/parties/jaysh-al-islam/",
+        "/sources/syrian-government-and-opposition-factions-begin-talks/",
+    ],
+    "cease-fire": [
+        "/timeline/?topic=ceasefire",
+        "/talks/astana-2017-01/positions/#position-4",
+        "/milestones/ceasefire-2016-12-30/",
+        "/parties/russia/",
+        "/parties/turkey/",
+        "/sources/syrian-government-and-opposition-factions-begin-talks/",
+    ],
+}
+
+
+@pytest.mark.parametrize(("query", "expected"), FOUND_IN_ORDER.items(), ids=list(FOUND_IN_ORDER))
+def test_a_search_finds_the_same_in_the_same_order_on_every_database(client, seeded, query, expected):
+    assert results(client, query) == expected
