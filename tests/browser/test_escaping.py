@@ -25,6 +25,7 @@ from talks.models import (
     Party,
     PartyMembership,
     Person,
+    Place,
     Position,
     Post,
     Process,
@@ -213,6 +214,14 @@ def add_through_the_admin(inspector: Inspector) -> None:
     cite_in_inline(page)
     save(inspector, Party)
 
+    page.goto(reverse("admin:talks_place_add"))
+    name_and_slug(page, "name", typed(Place, "name", "Payload place"), "payload-place")
+    fill(page, {"country": typed(Place, "country", "Country")})
+    fill(page, {"description": typed(Place, "description", "Place description")})
+    alias_in_inline(page, "Place alias")
+    cite_in_inline(page)
+    save(inspector, Place)
+
     page.goto(reverse("admin:talks_person_add"))
     name_and_slug(page, "name", typed(Person, "name", "Payload person"), "payload-person")
     fill(page, {"description": typed(Person, "description", "Person description")})
@@ -288,6 +297,7 @@ def complete_through_the_orm() -> dict:
     session, delegation = talk.sessions.get(), talk.delegations.get()
     position, claim = talk.positions.get(), party.claims.get()
 
+    Talk.objects.filter(pk=talk.pk).update(area=Place.objects.get(slug="payload-place"))
     talk.convened_by.add(party)
     talk.hosted_by.add(other)
     talk.mediated_by.add(party)
@@ -347,6 +357,7 @@ PAYLOAD_SLUGS = {
     "people": "payload-person",
     "sources": "payload-source",
     "milestones": "payload-milestone",
+    "places": "payload-place",
 }
 
 
@@ -374,6 +385,7 @@ ADMIN_MODELS = [
     Alias,
     Citation,
     Person,
+    Place,
     Post,
     Talk,
     Session,
