@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from .models import Milestone, Party, Person, Source, Talk
+from .models import Milestone, Party, Person, Place, Source, Talk
 
 
 class Lists(Sitemap):
@@ -48,6 +48,7 @@ SITEMAPS = {
     "milestones": Records(Milestone.objects.published().exclude(talk__in=Talk.objects.drafts()).order_by("slug")),
     "parties": Records(Party.objects.published().order_by("slug")),
     "people": Records(Person.objects.published().order_by("slug")),
+    "places": Records(Place.objects.published().order_by("slug")),
     "sources": Records(Source.objects.defer("text").order_by("slug")),
 }
 
