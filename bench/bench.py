@@ -621,9 +621,10 @@ def first_visit(env: dict, scratch: Path) -> FirstVisit:
     comes from another host; and its HTMX fragment against the full page."""
     server = Parley(env, scratch / "gunicorn-first-visit.log")
     try:
+        # Counted as sent (compressed); read uncompressed for what they name.
         page = fetch(server.port, "/timeline/", ACCEPT)
-        urls = assets(page.body.decode())
-        css = [fetch(server.port, url, ACCEPT).body.decode(errors="replace") for url in urls if url.endswith(".css")]
+        urls = assets(fetch(server.port, "/timeline/").body.decode())
+        css = [fetch(server.port, url).body.decode(errors="replace") for url in urls if url.endswith(".css")]
         urls += [u for text in css for u in re.findall(r"url\(['\"]?([^'\")]+)", text) if not u.startswith("data:")]
         urls += [u for text in css for u in re.findall(r"@import\s+['\"]([^'\"]+)", text)]
         other_hosts = sorted({urlsplit(url).netloc for url in urls if elsewhere(url)})
@@ -816,6 +817,8 @@ def main() -> None:
             measured[scale] = in_process(env, 1 if args.quick else 5)
         blocks["in-process"] = in_process_table(measured, IN_PROCESS_SCALES)
         say(blocks["in-process"])
+        # Written as each table is done, so that a later failure loses only its own.
+        write_doc(blocks)
         for kind in kinds:
             for scale in scales:
                 database = Database(kind, scale)
@@ -831,7 +834,7 @@ def main() -> None:
                 load = " ".join(f"{n:.2f}" for n in os.getloadavg())
                 blocks[str(database)] = table(database, rows, visit, options, f"{machine}, {load} at the end")
                 say(blocks[str(database)])
-    write_doc(blocks)
+                write_doc(blocks)
     say(f"Written into {DOC.relative_to(BASE_DIR)}.")
 
 

@@ -301,8 +301,11 @@ class TimelineFilter(FilterForm):
         return f"involving {party}"
 
     def facet_party(self, entries: QuerySet, limit: int | None) -> list:
+        # Published parties by a condition on each link, not `party__in=`:
+        # with two IN lists SQLite probed the (entry, party) index for every
+        # pair of them, 16 s at scale 1,000 rather than 20 ms.
         links = TimelineEntry.parties.through.objects.filter(
-            timelineentry__in=entries.values("pk"), party__in=Party.objects.published()
+            Party.objects.sourced("party_id"), timelineentry__in=entries.values("pk")
         )
         rows = links.values("party__slug", "party__name").annotate(n=Count("timelineentry"))
         return counted(rows.order_by("-n", "party__name")[:limit], "party__slug", "party__name")
@@ -315,7 +318,7 @@ class TimelineFilter(FilterForm):
 
     def facet_topic(self, entries: QuerySet, limit: int | None) -> list:
         links = TimelineEntry.topics.through.objects.filter(
-            timelineentry__in=entries.values("pk"), topic__in=Topic.objects.published()
+            Topic.objects.sourced("topic_id"), timelineentry__in=entries.values("pk")
         )
         rows = links.values("topic__slug", "topic__name").annotate(n=Count("timelineentry"))
         return counted(rows.order_by("-n", "topic__name")[:limit], "topic__slug", "topic__name")
@@ -396,9 +399,9 @@ class TalkFilter(FilterForm):
 
     def facet_party(self, talks: QuerySet, limit: int | None) -> list:
         links = TimelineEntry.parties.through.objects.filter(
+            Party.objects.sourced("party_id"),
             timelineentry__kind="talk",
             timelineentry__object_id__in=talks.values("pk"),
-            party__in=Party.objects.published(),
         )
         rows = links.values("party__slug", "party__name").annotate(n=Count("timelineentry"))
         return counted(rows.order_by("-n", "party__name")[:limit], "party__slug", "party__name")

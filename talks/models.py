@@ -14,7 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.urls import reverse
@@ -37,14 +37,17 @@ def end_not_before_start(prefix: str = "") -> models.CheckConstraint:
 
 
 class CitedQuerySet(models.QuerySet):
-    def sourced(self) -> Exists:
-        """Whether a record has a citation (a passage, or an editor's note)."""
+    def sourced(self, key: str = "pk") -> Exists:
+        """Whether a record has a citation (a passage, or an editor's note):
+        the record whose key is `key` of the rows filtered (a link table's
+        `party_id`, say, to keep the links to published parties)."""
+        # The content type's key from a subquery of its own rather than a
+        # join, so that the EXISTS reads the citations' (content type,
+        # object) index alone; not looked up here, since querysets are built
+        # at import time (the filter forms' fields).
         meta = self.model._meta
-        return Exists(
-            Citation.objects.filter(
-                content_type__app_label=meta.app_label, content_type__model=meta.model_name, object_id=OuterRef("pk")
-            )
-        )
+        content_type = ContentType.objects.filter(app_label=meta.app_label, model=meta.model_name).values("pk")[:1]
+        return Exists(Citation.objects.filter(content_type=Subquery(content_type), object_id=OuterRef(key)))
 
     def published(self):
         """What readers may see: the records that have a citation. A record

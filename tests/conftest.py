@@ -1,7 +1,10 @@
+import fcntl
+import io
 import os
 import shutil
 import socket
 import uuid
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 
 import psycopg
@@ -31,6 +34,38 @@ def no_page_cache(settings):
     view does; the tests of the cache itself (tests/test_caching.py) put a
     real one back."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+
+@pytest.fixture
+def summary(request):
+    """`with summary(): print(...)`: what a test measured, printed in a block
+    of its own at the end of the run. pytest shows no output of a passing
+    test, nor any of a parallel worker's (pytest-xdist); the report that
+    carries the test's outcome to the main process carries these too."""
+
+    @contextmanager
+    def printed():
+        with io.StringIO() as out:
+            with redirect_stdout(out):
+                yield
+            request.node.user_properties.append(("figures", out.getvalue().strip()))
+
+    return printed
+
+
+def pytest_terminal_summary(terminalreporter):
+    measured = [
+        (report.nodeid, value)
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for name, value in getattr(report, "user_properties", ())
+        if name == "figures"
+    ]
+    if measured:
+        terminalreporter.section("figures")
+        for nodeid, value in sorted(measured):
+            terminalreporter.write_line(f"{nodeid}:\n{value}\n")
 
 
 @pytest.fixture
@@ -103,7 +138,19 @@ def static_root(tmp_path_factory) -> Path:
     manifest. Into a folder of the run's own (DJANGO_STATIC_ROOT) rather than
     the repository's staticfiles/, so that no other run of the tests or
     `make deploy` can be rewriting the files while a server reads them."""
-    root = tmp_path_factory.mktemp("static")
-    env = production_env(sqlite_url(root / "unused.sqlite3"), DJANGO_STATIC_ROOT=str(root))
-    manage(env, "collectstatic", "--no-input", "-v0", timeout=300)
+    # With parallel workers (pytest-xdist) the run's temporary folder is one
+    # above each worker's: the first worker there collects, under a lock the
+    # others wait on, and leaves a mark that the files are complete.
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    root = shared / "static"
+    with open(shared / "static.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "static.collected").exists():
+            shutil.rmtree(root, ignore_errors=True)
+            root.mkdir()
+            env = production_env(sqlite_url(shared / "unused.sqlite3"), DJANGO_STATIC_ROOT=str(root))
+            manage(env, "collectstatic", "--no-input", "-v0", timeout=300)
+            (shared / "static.collected").touch()
     return root

@@ -1,6 +1,8 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from talks.text import find_excerpt, fold, where_it_differs
+from talks.text import comparable, find_excerpt, fold, occurs_in, where_it_differs
 
 SOURCE = (
     "Opposition spokesperson Yehya al-Aridi remarked that “The first negotiation session will not be\n"
@@ -63,3 +65,18 @@ def test_a_mismatch_says_where_the_excerpt_leaves_the_source():
 
 def test_a_mismatch_in_the_first_word_says_so():
     assert where_it_differs(SOURCE, "Nobody remarked") == "its first word, “Nobody”, does not occur in the source"
+
+
+# Words, spaces and the characters a copy and its source disagree on.
+PIECES = st.text(alphabet="ab \n\t\u00a0\u2019'\u2013-", max_size=30)
+
+
+@given(text=PIECES, excerpt=PIECES)
+def test_the_record_check_finds_an_excerpt_exactly_where_the_editor_form_does(text, excerpt):
+    # check_record compares thousands of excerpts with a text made comparable once.
+    assert occurs_in(comparable(text), excerpt) == (find_excerpt(text, excerpt) is not None)
+
+
+def test_an_excerpt_copied_across_a_line_break_with_curly_quotes_occurs_in_its_source():
+    assert occurs_in(comparable(SOURCE), "government hasn't committed until now,\u201d referring")
+    assert not occurs_in(comparable(SOURCE), "government has committed")

@@ -155,7 +155,7 @@ def field(page: Page, name: str) -> Locator:
 
 
 def test_an_editor_enters_a_new_round_from_a_new_article_selecting_every_passage_with_the_mouse(
-    new_context, axe_script
+    new_context, axe_script, summary
 ):
     make_editor()
     context = new_context(viewport={"width": WIDTH, "height": HEIGHT})
@@ -222,18 +222,18 @@ def test_an_editor_enters_a_new_round_from_a_new_article_selecting_every_passage
     }
 
     # Two positions: party, topic, stance and quote from the passage; the summary typed.
-    for phrase, summary in (
+    for phrase, words in (
         (CEASEFIRE, "The guarantors monitor the ceasefire before anything else"),
         (DISARMAMENT, "Armed groups hand over their heavy weapons for an amnesty"),
     ):
         editor.select(phrase)
         editor.open("position", "Position")
-        editor.type(field(page, "summary"), summary)
+        editor.type(field(page, "summary"), words)
         editor.save()
     shoot(page, "workbench-4-round")
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
-    figures = editor.figures()
-    print(f"\nEntering the round from a new article took {figures}")
+    with summary():
+        print(f"Entering the round from a new article took {editor.figures()}")
 
     # Every record cited by exactly the passage the mouse selected, as the source has it.
     records = [talk, *talk.sessions.all(), *Delegation.objects.filter(talk=talk), *talk.positions.all()]

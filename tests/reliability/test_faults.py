@@ -58,7 +58,7 @@ KILL_AT = 4.0
 KILL_GRACE = 1.0
 
 
-def test_a_killed_worker_fails_only_its_requests_in_flight_and_is_replaced(database, start_server, capsys):
+def test_a_killed_worker_fails_only_its_requests_in_flight_and_is_replaced(database, start_server, summary):
     server = start_server(sqlite_url(database), workers=3)
     victim = server.worker_pids()[0]
     outcomes: list[Outcome] = []
@@ -87,7 +87,7 @@ def test_a_killed_worker_fails_only_its_requests_in_flight_and_is_replaced(datab
     failures = [o for o in outcomes if o.problem]
     in_flight = [o for o in outcomes if o.start <= killed_at <= o.end]
     after = [o for o in outcomes if o.start > killed_at + KILL_GRACE]
-    with capsys.disabled():
+    with summary():
         print(
             f"\nworker kill: {len(outcomes)} requests from {KILL_READERS} clients in {KILL_DURATION:.0f} s, "
             f"{len(in_flight)} in flight at the SIGKILL, {len(failures)} failed "
@@ -112,7 +112,7 @@ def test_a_killed_worker_fails_only_its_requests_in_flight_and_is_replaced(datab
 RECYCLE_AFTER = 10
 
 
-def test_workers_recycled_by_max_requests_under_load_drop_no_request(database, start_server, capsys):
+def test_workers_recycled_by_max_requests_under_load_drop_no_request(database, start_server, summary):
     # The config recycles a worker after ~2000 requests; here after 10 to 12,
     # so that it happens several times within a few seconds of load. A recycled
     # gthread worker stops accepting and finishes what it has taken.
@@ -133,7 +133,7 @@ def test_workers_recycled_by_max_requests_under_load_drop_no_request(database, s
 
     # gunicorn logs "Booting worker with pid: N" for each worker it starts, the first three included.
     recycled = server.log_path.read_text().count("Booting worker with pid") - 3
-    with capsys.disabled():
+    with summary():
         print(
             f"\nmax_requests recycling: {len(outcomes)} requests, {recycled} workers recycled, "
             f"{sum(1 for o in outcomes if o.problem)} failed"
@@ -166,7 +166,7 @@ def test_a_database_that_cannot_be_reached_gets_the_503_page_and_healthz_says_so
 BUSY_TIMEOUT = 4
 
 
-def test_while_another_process_holds_the_write_lock_pages_read_and_a_write_gets_503(database, start_server, capsys):
+def test_while_another_process_holds_the_write_lock_pages_read_and_a_write_gets_503(database, start_server, summary):
     server = start_server(sqlite_url(database), workers=2, DJANGO_SQLITE_TIMEOUT=str(BUSY_TIMEOUT))
     browser = Browser(server.port)
     login = browser.form("/admin/login/", "login-form")  # the CSRF cookie and token, before the lock
@@ -201,7 +201,7 @@ def test_while_another_process_holds_the_write_lock_pages_read_and_a_write_gets_
         lock.close()
 
     assert "response" in written, f"the write got no answer: {written.get('error')!r}"
-    with capsys.disabled():
+    with summary():
         print(
             f"\nwrite lock held: {len(reads)} reads answered during it "
             f"(p50 {percentile([o.seconds * 1000 for o in reads], 50):.0f} ms), "
@@ -361,7 +361,7 @@ RESTORED_ALIASES = "SELECT name FROM talks_alias WHERE name LIKE 'backup alias %
 RESTORED_DESCRIPTION = "SELECT description FROM talks_party WHERE slug = 'syrian-opposition'"
 
 
-def test_sqlite_backups_taken_during_writes_restore_sound_with_every_earlier_edit(database, tmp_path, capsys):
+def test_sqlite_backups_taken_during_writes_restore_sound_with_every_earlier_edit(database, tmp_path, summary):
     def connect():
         db = sqlite3.connect(database, timeout=30)
         db.execute("PRAGMA synchronous = NORMAL")  # as the site's own connections commit
@@ -384,14 +384,14 @@ def test_sqlite_backups_taken_during_writes_restore_sound_with_every_earlier_edi
             f"{backup['path'].stat().st_size // 1024} KB in {backup['finished'] - backup['started']:.1f} s "
             f"(edit {k} of {writer.last_before(backup['finished'])})"
         )
-    with capsys.disabled():
+    with summary():
         print(f"\nsqlite backups during {len(writer.committed)} commits: {'; '.join(figures)}")
 
 
 # --- The same on PostgreSQL -------------------------------------------------------------------------------
 
 
-def test_postgres_backups_taken_during_writes_restore_with_every_earlier_edit(postgres_databases, tmp_path, capsys):
+def test_postgres_backups_taken_during_writes_restore_with_every_earlier_edit(postgres_databases, tmp_path, summary):
     live = postgres_databases("parley_faults_backup")
     env = production_env(live)
     manage(env, "migrate", "--no-input")
@@ -415,5 +415,5 @@ def test_postgres_backups_taken_during_writes_restore_with_every_earlier_edit(po
         )
     # The restored database is a whole Parley: its schema is complete and it serves.
     manage(restored_env, "migrate", "--check")
-    with capsys.disabled():
+    with summary():
         print(f"\npostgres backups during {len(writer.committed)} commits: {'; '.join(figures)}")

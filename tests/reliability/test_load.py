@@ -109,7 +109,7 @@ def edit(port: int, party_pk: int, label: str, deadline: float, saved: list, pro
             problems.append(f"{label} edit {number}: {response.status} {location} {response.text[:300]!r}")
 
 
-def test_readers_and_editors_together_get_no_errors_and_lose_no_edits(database, start_server, capsys):
+def test_readers_and_editors_together_get_no_errors_and_lose_no_edits(database, start_server, summary):
     with closing(sqlite3.connect(database)) as db:
         party_pks = {
             label: db.execute("SELECT id FROM talks_party WHERE slug = ?", [slug]).fetchone()[0]
@@ -149,7 +149,7 @@ def test_readers_and_editors_together_get_no_errors_and_lose_no_edits(database, 
 
     latencies = sorted(outcome.seconds * 1000 for outcome in outcomes)
     problems = [f"{o.visit.path[:80]} {o.visit.headers}: {o.problem}" for o in outcomes if o.problem]
-    with capsys.disabled():
+    with summary():
         print(
             f"\nload: {len(outcomes)} reader requests from {READERS} clients in {elapsed:.1f} s "
             f"= {len(outcomes) / elapsed:.1f} req/s; latency p50 {percentile(latencies, 50):.0f} ms, "

@@ -84,7 +84,7 @@ def figures(label: str, latencies: list[float], answers: list[tuple[int, str | N
     )
 
 
-def test_a_sign_in_flood_no_longer_starves_the_readers(database, start_server, capsys):
+def test_a_sign_in_flood_no_longer_starves_the_readers(database, start_server, summary):
     lines = []
     for label, concurrency, flooders in [
         ("no flood", "1", 0),
@@ -102,7 +102,7 @@ def test_a_sign_in_flood_no_longer_starves_the_readers(database, start_server, c
         if concurrency == "1" and flooders:
             assert any(status == 429 for status, _ in answers)
             assert all(retry == "2" for status, retry in answers if status == 429)
-    with capsys.disabled():
+    with summary():
         print(f"\nsign-in flood ({FLOODERS} clients, {READERS} readers of /, {SECONDS:.0f} s each):")
         for line in lines:
             print(f"  {line}")
