@@ -89,6 +89,9 @@ def calendar_response(request: HttpRequest, entries, name: str, filename: str) -
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
+    # One line: the name repeats the reader's filter, which may hold a line
+    # break (?q=a%0Ab), and icalendar leaves the X- properties unescaped.
+    name = " ".join(name.split())
     calendar.add("x-wr-calname", name)
     # The time the record last changed: the same calendar for the same data.
     stamp = DataVersion.current().changed_at

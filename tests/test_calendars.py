@@ -89,6 +89,14 @@ def test_the_timeline_calendar_applies_the_timelines_filter(client, seeded):
     assert set(events(client, "/timeline.ics", kind="ceasefire")) == {"milestone-ceasefire-2016-12-30"}
 
 
+def test_a_filter_value_with_a_line_break_gives_a_calendar_named_on_one_line(client, seeded):
+    response = client.get("/timeline.ics?q=Astana%0Atalks")
+    assert response.status_code == 200
+    name = Calendar.from_ical(response.content)["X-WR-CALNAME"]
+    assert "\n" not in name
+    assert name.startswith("Parley timeline:")
+
+
 def test_an_event_carries_its_sources_and_a_session_names_its_talk(client, seeded):
     opening = events(client, TALK_ICS)["session-1"]
     assert opening["summary"] == "Astana talks on Syria, January 2017: Opening"

@@ -252,7 +252,14 @@ def contents(path: Path) -> dict[str, list[tuple]]:
     """Every row of every table, in a fixed order."""
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
         tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return {table: db.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall() for table in tables}
+        # Ordered by every column: the search index's FTS5 tables include
+        # some WITHOUT ROWID, which have no rowid to order by.
+        found = {}
+        for table in tables:
+            columns = len(db.execute(f'SELECT * FROM "{table}" LIMIT 0').description)
+            order = ", ".join(str(n) for n in range(1, columns + 1))
+            found[table] = db.execute(f'SELECT * FROM "{table}" ORDER BY {order}').fetchall()
+        return found
 
 
 def test_a_fixture_load_that_fails_half_way_leaves_the_database_as_it_was(database, tmp_path):
@@ -308,8 +315,9 @@ class Writer(threading.Thread):
                 while not self.stop.is_set() and time.monotonic() < deadline:
                     number += 1
                     db.execute(
-                        "INSERT INTO talks_alias (content_type_id, object_id, name, kind, language, folded) "
-                        f"VALUES ({p}, {p}, {p}, 'variant', '', {p})",
+                        "INSERT INTO talks_alias (content_type_id, object_id, name, kind, language, folded, "
+                        "start_precision, end_precision) "
+                        f"VALUES ({p}, {p}, {p}, 'variant', '', {p}, 'day', 'day')",
                         [party_type, party, f"backup alias {number}", f"backup alias {number}"],
                     )
                     db.execute(
