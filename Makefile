@@ -5,7 +5,11 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # pytest-xdist workers: one a core by default (WORKERS=0 runs in one process).
+# Idle workers take tests from busy ones (worksteal): the slowest tests,
+# a few minutes of fuzzing or a gunicorn run, would otherwise leave one
+# worker with a queue at the end while the other waits.
 WORKERS ?= auto
+XDIST = -n $(WORKERS) $(if $(filter 0,$(WORKERS)),,--dist worksteal)
 # The browser tests inject axe-core from here (never from a CDN); see package.json.
 AXE := node_modules/axe-core/axe.min.js
 LOCK_FLAGS := --universal --python-version 3.12 --generate-hashes --no-header
@@ -50,12 +54,12 @@ bench: $(VENV)/.installed ## The reader's pages under load on the demo record (A
 	$(PY) bench/bench.py $(ARGS)
 
 test: lint $(AXE) ## Lint, then run the whole test suite (DATABASE_URL picks the database)
-	$(VENV)/bin/pytest -n $(WORKERS) $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS)
 
 # The edit-test loop: lint, then every test but the browser's and those that
 # start servers or manage.py of their own, with a few random fuzz examples.
 test-fast: lint ## Lint and the quick tests, for the edit-test loop
-	HYPOTHESIS_PROFILE=fast $(VENV)/bin/pytest -n $(WORKERS) -m "not browser and not slow" $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=fast $(VENV)/bin/pytest $(XDIST) -m "not browser and not slow" $(PYTEST_ARGS)
 
 test-postgres: ## The test suite on the local PostgreSQL server
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/parley} $(MAKE) test
