@@ -20,6 +20,8 @@ from .seed import load_seed
 # (`make test-fast`), a few random ones. Neither writes an example database
 # into the working tree.
 hypothesis_settings.register_profile("ci", max_examples=1000, derandomize=True, database=None)
+# CI's second pass, on PostgreSQL (.ci/run): fewer of the same fixed examples.
+hypothesis_settings.register_profile("ci-again", max_examples=300, derandomize=True, database=None)
 hypothesis_settings.register_profile("fast", max_examples=20, database=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
