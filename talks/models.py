@@ -118,6 +118,18 @@ class Cited(models.Model):
         return [c for c in every if wanted.intersection(c.about) or (whole and not c.about)]
 
 
+def clean_dates(record) -> None:
+    """A start and an end stored as their precision says (a month as its
+    first day), and never the end before the start: a fact's dates, and an
+    other name's."""
+    if record.start_date:
+        record.start_date = truncate(record.start_date, record.start_precision)
+    if record.end_date:
+        record.end_date = truncate(record.end_date, record.end_precision)
+    if record.start_date and record.end_date and record.end_date < record.start_date:
+        raise ValidationError({"end_date": "The end date cannot be before the start date."})
+
+
 class Span(models.Model):
     """From a start to an end, each a partial date: a fact's dates, and a
     timeline entry's."""
@@ -149,12 +161,7 @@ class StartEnd(Span, Cited):
 
     def clean(self):
         super().clean()
-        if self.start_date:
-            self.start_date = truncate(self.start_date, self.start_precision)
-        if self.end_date:
-            self.end_date = truncate(self.end_date, self.end_precision)
-        if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValidationError({"end_date": "The end date cannot be before the start date."})
+        clean_dates(self)
 
 
 class Source(models.Model):
@@ -449,12 +456,7 @@ class Alias(Cited):
 
     def clean(self):
         super().clean()
-        if self.start_date:
-            self.start_date = truncate(self.start_date, self.start_precision)
-        if self.end_date:
-            self.end_date = truncate(self.end_date, self.end_precision)
-        if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValidationError({"end_date": "The end date cannot be before the start date."})
+        clean_dates(self)
 
     @property
     def start(self) -> PartialDate:
