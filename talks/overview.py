@@ -23,8 +23,8 @@ repeated under the picture as a list.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Max, Min, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce, TruncMonth, TruncYear
+from django.db.models import Case, Count, F, Max, Min, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.http import QueryDict
 
 from .dates import DatePrecision, PartialDate
@@ -155,12 +155,16 @@ def overview(
     the page, which a mark links to in the page rather than to the entry's
     own page. `start` and `end` are the filter's date range, if any."""
     dated = entries.filter(first_day__isnull=False)
-    bounds = dated.aggregate(
-        n=Count("pk"), first=Min("first_day"), last=Max("last_day"), lanes=Count("talk", distinct=True)
+    bounds = entries.aggregate(
+        n=Count("pk", filter=Q(first_day__isnull=False)),
+        undated=Count("pk", filter=Q(first_day__isnull=True)),
+        first=Min("first_day"),
+        last=Max("last_day", filter=Q(first_day__isnull=False)),
+        lanes=Count("talk", distinct=True, filter=Q(first_day__isnull=False)),
     )
     if not bounds["n"]:
         return None
-    undated = entries.filter(first_day__isnull=True).count()
+    undated = bounds["undated"]
     first, last = rounded(max(start or bounds["first"], bounds["first"]), min(end or bounds["last"], bounds["last"]))
     if start and end:
         first, last = start, end
@@ -344,45 +348,40 @@ def groups_of(entries: QuerySet, scale: Scale, query: QueryDict, link_to: str, y
     """The entries counted by process and by year or month, in the
     database; each count a link that zooms in on its year or month. The
     processes with most entries have a lane each, the rest share one."""
-    trunc = TruncYear if yearly else TruncMonth
-    rows = (
-        entries.order_by()
-        .annotate(
-            process=Case(
-                When(talk__isnull=True, then=Value(NO_TALK)),
-                default=Coalesce("talk__process__name", Value(NO_PROCESS)),
-            ),
-            period=trunc("first_day"),
+    entries = entries.order_by().annotate(
+        process=Case(
+            When(talk__isnull=True, then=Value(NO_TALK)),
+            default=Coalesce("talk__process__name", Value(NO_PROCESS)),
         )
-        .values("process", "period")
-        .annotate(n=Count("pk"), planned=Count("pk", filter=Q(status="planned")))
-        .order_by("period", "process")
     )
-    totals: dict[str, int] = {}
-    for row in rows:
-        totals[row["process"]] = totals.get(row["process"], 0) + row["n"]
-    kept = set(sorted(totals, key=lambda name: -totals[name])[: MOST_LANES - 1])
-    merged: dict[tuple[str, datetime.date], dict] = {}
-    for row in rows:
-        process = row["process"] if row["process"] in kept or len(totals) < MOST_LANES else OTHERS
-        counted = merged.setdefault(
-            (process, row["period"]), {"process": process, "period": row["period"], "n": 0, "planned": 0}
-        )
-        counted["n"] += row["n"]
-        counted["planned"] += row["planned"]
+    # The lanes first, so that the counts come grouped by lane rather than
+    # by every process (thousands of rows at scale 1,000).
+    largest = entries.values("process").annotate(n=Count("pk")).order_by("-n", "process")[:MOST_LANES]
+    kept = [row["process"] for row in largest]
+    if len(kept) == MOST_LANES:
+        kept.pop()
+        lane_of = Case(When(process__in=kept, then="process"), default=Value(OTHERS))
+    else:
+        lane_of = F("process")
+    rows = (
+        entries.annotate(lane=lane_of, period=F("first_year") if yearly else F("first_month"))
+        .values("lane", "period")
+        .annotate(n=Count("pk"), planned=Count("pk", filter=Q(status="planned")))
+        .order_by("period", "lane")
+    )
+    zoom = Zoomer(query, link_to)
     lanes: dict[str, Lane] = {}
-    for row in merged.values():
-        process = row["process"]
+    for row in rows:
+        process = row["lane"]
         lane = lanes.setdefault(
             process, Lane(process if len(process) <= LABEL_CHARS else f"{process[: LABEL_CHARS - 1]}…")
         )
-        period = row["period"]
-        period = period.date() if isinstance(period, datetime.datetime) else period
+        period = datetime.date(row["period"], 1, 1) if yearly else row["period"]
         last = period.replace(month=12, day=31) if yearly else month_end(period)
         x, width = scale.span(period, last)
         words = str(period.year) if yearly else f"{period:%B %Y}"
         label = f"{words}: {row['n']} entr{'y' if row['n'] == 1 else 'ies'} in {process}, zoom in"
-        lane.groups.append(Group(label, zoomed(query, link_to, period, last), row["n"], row["planned"], x, width))
+        lane.groups.append(Group(label, zoom(period, last), row["n"], row["planned"], x, width))
     y = AXIS
     ordered = sorted(lanes.values(), key=lambda lane: (lane.label in (NO_PROCESS, NO_TALK, OTHERS), lane.groups[0].x))
     for lane in ordered:
@@ -393,12 +392,19 @@ def groups_of(entries: QuerySet, scale: Scale, query: QueryDict, link_to: str, y
     return ordered, y
 
 
-def zoomed(query: QueryDict, link_to: str, first: datetime.date, last: datetime.date) -> str:
-    """The timeline with the same filters, from `first` to `last`."""
-    chosen = query.copy()
-    chosen.pop("page", None)
-    chosen["start"], chosen["end"] = first.isoformat(), last.isoformat()
-    return f"{link_to}?{chosen.urlencode()}"
+class Zoomer:
+    """The timeline with the same filters, from `first` to `last`: the
+    query encoded once, the dates (which need no quoting) put in after. The
+    markers hold a NUL, which no applied filter can (forms refuse it)."""
+
+    def __init__(self, query: QueryDict, link_to: str):
+        chosen = query.copy()
+        chosen.pop("page", None)
+        chosen["start"], chosen["end"] = "\x00start", "\x00end"
+        self.pattern = f"{link_to}?{chosen.urlencode()}"
+
+    def __call__(self, first: datetime.date, last: datetime.date) -> str:
+        return self.pattern.replace("%00start", first.isoformat()).replace("%00end", last.isoformat())
 
 
 def zoom_links(entries: QuerySet, query: QueryDict, link_to: str, start, end) -> list[Zoom]:
@@ -407,14 +413,14 @@ def zoom_links(entries: QuerySet, query: QueryDict, link_to: str, start, end) ->
     for name in ("start", "end", "page"):
         whole.pop(name, None)
     links = [Zoom("All dates", f"{link_to}?{whole.urlencode()}" if whole else link_to, not (start or end))]
-    years = entries.order_by().annotate(year=TruncYear("first_day")).values_list("year", flat=True).distinct()
-    for year in sorted({value.year for value in years}):
+    zoomed = Zoomer(query, link_to)
+    years = entries.order_by("first_year").values_list("first_year", flat=True).distinct()
+    for year in years:
         first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-        links.append(Zoom(str(year), zoomed(query, link_to, first, last), (start, end) == (first, last)))
+        links.append(Zoom(str(year), zoomed(first, last), (start, end) == (first, last)))
     if start and end and start.year == end.year:
-        months = entries.order_by().annotate(month=TruncMonth("first_day")).values_list("month", flat=True).distinct()
-        for month in sorted({(value.year, value.month) for value in months if value.year == start.year}):
-            first = datetime.date(*month, 1)
+        months = entries.filter(first_year=start.year).order_by("first_month")
+        for first in months.values_list("first_month", flat=True).distinct():
             last = month_end(first)
-            links.append(Zoom(f"{first:%B %Y}", zoomed(query, link_to, first, last), (start, end) == (first, last)))
+            links.append(Zoom(f"{first:%B %Y}", zoomed(first, last), (start, end) == (first, last)))
     return links

@@ -115,6 +115,8 @@ def entry_of(record: Talk | Session | Milestone) -> tuple[dict, list[Party], lis
         "end_precision": end.precision,
         "end_qualifier": end.qualifier,
         "first_day": start.date,
+        "first_year": start.date.year if start.date else None,
+        "first_month": start.date.replace(day=1) if start.date else None,
         "last_day": last_day(end) if end else last_day(start),
         "url": record.get_absolute_url(),
         "text": fold(" ".join(words)),

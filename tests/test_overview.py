@@ -181,6 +181,38 @@ def test_a_hundred_talks_over_ten_years_are_counted_by_process_and_year_each_cou
         assert client.get(href).status_code == 200
 
 
+def test_past_fifteen_processes_the_smallest_share_one_lane_whose_counts_are_theirs(client, seeded):
+    source = Source.objects.get()
+    # Process n has n + 1 talks, each a year apart: twenty processes, 210 talks.
+    processes = Process.objects.bulk_create(Process(name=f"Process {n:02}", slug=f"process-{n}") for n in range(20))
+    talks = Talk.objects.bulk_create(
+        Talk(
+            name=f"Round {n}-{k}",
+            slug=f"round-{n}-{k}",
+            folded=f"round {n} {k}",
+            process=process,
+            status="concluded",
+            start_date=datetime.date(2000 + k, 1 + n % 12, 10),
+        )
+        for n, process in enumerate(processes)
+        for k in range(n + 1)
+    )
+    Citation.objects.bulk_create(
+        Citation(fact=fact, source=source, excerpt="Astana", about=[]) for fact in [*processes, *talks]
+    )
+    timeline.rebuild()
+    svg = picture(client.get("/timeline/").content.decode())
+    counts = {}
+    for lane in list(svg.iter(f"{SVG}g"))[1:]:
+        label = next(text.text for text in lane.iter(f"{SVG}text") if "ov-lane-label" in classes(text))
+        counts[label] = sum(int(text.text) for text in lane.iter(f"{SVG}text") if "ov-count" in classes(text))
+    assert len(counts) == MOST_LANES
+    assert {f"Process {n:02}": n + 1 for n in range(5, 20)}.items() <= counts.items()
+    # The five smallest, and the seed's few entries.
+    dated = TimelineEntry.objects.filter(first_day__isnull=False).count()
+    assert counts["Other processes"] == dated - sum(n + 1 for n in range(5, 20)) >= sum(n + 1 for n in range(5))
+
+
 def test_zooming_into_a_year_draws_its_entries_and_offers_its_months(client, seeded):
     hundred_talks_over_ten_years()
     html = client.get("/timeline/", {"start": "2015-01-01", "end": "2015-12-31"}).content.decode()
