@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django import forms
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Concat, ExtractYear
 from django.http import QueryDict
 
-from .models import Party, Place, Position, Process, Talk, TimelineEntry, Topic
+from .models import Citation, Party, Place, Position, Process, Talk, TimelineEntry, Topic
 from .search import KINDS as SEARCHED
 from .text import fold
 
@@ -240,6 +242,38 @@ def counted(rows, value: str, label: str) -> list[tuple[str, str, int]]:
     return [(str(row[value]), str(row[label]), row["n"]) for row in rows]
 
 
+def linked_counts(links: QuerySet, name: str, limit: int | None) -> list[tuple[str, str, int]]:
+    """(slug, name, count) of the published records that these links (rows
+    of a timeline entry's many-to-many table) lead to by their field `name`,
+    most first: how many entries each party or topic would give.
+
+    Counted by key before the records are joined and kept if published, so
+    that whether a record has a citation is asked once a record, not once a
+    link (the ORM cannot group in a subquery of the FROM clause): 46 ms to
+    14 ms for the party facet of the whole timeline at scale 1,000. Keeping
+    published records with `party__in=` instead made SQLite probe the
+    (entry, party) index for every pair of two IN lists: 16 s."""
+    field_ = links.model._meta.get_field(name)
+    model = field_.related_model
+    grouped = links.order_by().values(field_.attname).annotate(n=Count("*"))
+    inner, params = grouped.query.sql_with_params()
+    quote = connection.ops.quote_name
+    table, key, pk = quote(model._meta.db_table), quote(field_.attname), quote(model._meta.pk.column)
+    citations = quote(Citation._meta.db_table)
+    sql = (
+        f"SELECT r.slug, r.name, c.n FROM ({inner}) c JOIN {table} r ON r.{pk} = c.{key} "
+        f"WHERE EXISTS (SELECT 1 FROM {citations} ci WHERE ci.content_type_id = %s AND ci.object_id = r.{pk}) "
+        "ORDER BY c.n DESC, r.name"
+    )
+    params = (*params, ContentType.objects.get_for_model(model).pk)
+    if limit is not None:
+        sql += " LIMIT %s"
+        params += (limit,)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(slug, label, n) for slug, label, n in cursor.fetchall()]
+
+
 def _day(date: datetime.date) -> str:
     return f"{date.day} {date:%B %Y}"
 
@@ -301,14 +335,8 @@ class TimelineFilter(FilterForm):
         return f"involving {party}"
 
     def facet_party(self, entries: QuerySet, limit: int | None) -> list:
-        # Published parties by a condition on each link, not `party__in=`:
-        # with two IN lists SQLite probed the (entry, party) index for every
-        # pair of them, 16 s at scale 1,000 rather than 20 ms.
-        links = TimelineEntry.parties.through.objects.filter(
-            Party.objects.sourced("party_id"), timelineentry__in=entries.values("pk")
-        )
-        rows = links.values("party__slug", "party__name").annotate(n=Count("timelineentry"))
-        return counted(rows.order_by("-n", "party__name")[:limit], "party__slug", "party__name")
+        links = TimelineEntry.parties.through.objects.filter(timelineentry__in=entries.values("pk"))
+        return linked_counts(links, "party", limit)
 
     def filter_topic(self, entries: QuerySet, topic: Topic) -> QuerySet:
         return entries.filter(topics=topic)
@@ -317,11 +345,8 @@ class TimelineFilter(FilterForm):
         return f"on {topic}"
 
     def facet_topic(self, entries: QuerySet, limit: int | None) -> list:
-        links = TimelineEntry.topics.through.objects.filter(
-            Topic.objects.sourced("topic_id"), timelineentry__in=entries.values("pk")
-        )
-        rows = links.values("topic__slug", "topic__name").annotate(n=Count("timelineentry"))
-        return counted(rows.order_by("-n", "topic__name")[:limit], "topic__slug", "topic__name")
+        links = TimelineEntry.topics.through.objects.filter(timelineentry__in=entries.values("pk"))
+        return linked_counts(links, "topic", limit)
 
     def filter_start(self, entries: QuerySet, start: datetime.date) -> QuerySet:
         return entries.filter(last_day__gte=start)
@@ -399,12 +424,9 @@ class TalkFilter(FilterForm):
 
     def facet_party(self, talks: QuerySet, limit: int | None) -> list:
         links = TimelineEntry.parties.through.objects.filter(
-            Party.objects.sourced("party_id"),
-            timelineentry__kind="talk",
-            timelineentry__object_id__in=talks.values("pk"),
+            timelineentry__kind="talk", timelineentry__object_id__in=talks.values("pk")
         )
-        rows = links.values("party__slug", "party__name").annotate(n=Count("timelineentry"))
-        return counted(rows.order_by("-n", "party__name")[:limit], "party__slug", "party__name")
+        return linked_counts(links, "party", limit)
 
     def filter_process(self, talks: QuerySet, process: Process) -> QuerySet:
         return talks.filter(process=process)
