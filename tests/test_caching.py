@@ -8,9 +8,10 @@ import subprocess
 import sys
 
 import brotli
+import psycopg
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -59,6 +60,46 @@ def test_a_revalidation_of_an_unchanged_page_is_a_304_after_one_query(client, se
     assert response.content == b""
     assert response["ETag"] == etag
     assert count == 1
+
+
+def test_the_version_query_is_the_connections_health_check_so_a_304_is_one_round_trip(client, seeded, monkeypatch):
+    etag = client.get(TIMELINE)["ETag"]
+    # As every request begins (Django's close_if_unusable_or_obsolete): the
+    # kept connection is due a health check.
+    connection.health_check_done = False
+    checks = []
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append("SELECT 1") or True)
+    response, count = queries(client, TIMELINE, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert (count, checks) == (1, [])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_database_dropped_is_replaced_not_answered_with_an_error(client, monkeypatch):
+    assert client.get("/talks/").status_code == 200
+    connection.health_check_done = False
+    if connection.vendor == "postgresql":
+        # The server ends this connection, as a restart or an idle timeout would.
+        pid = connection.connection.info.backend_pid
+        server = connection.settings_dict
+        with psycopg.connect(
+            host=server["HOST"], port=server["PORT"], user=server["USER"], dbname="postgres", autocommit=True
+        ) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    else:
+        # SQLite's connections are not dropped: the error a dropped one gives.
+        real = DataVersion.current.__func__
+        failures = [OperationalError("server closed the connection unexpectedly")]
+
+        def dropped(cls, *args, **kwargs):
+            if failures:
+                raise failures.pop()
+            return real(cls, *args, **kwargs)
+
+        monkeypatch.setattr(DataVersion, "current", classmethod(dropped))
+    response = client.get("/talks/")
+    assert response.status_code == 200
+    assert "<h1>Talks</h1>" in response.content.decode()
 
 
 def test_the_full_page_and_its_htmx_fragment_have_their_own_etags(client, seeded):
