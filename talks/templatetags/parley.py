@@ -1,6 +1,9 @@
+from html import escape
+
 from django import template
 from django.db.models import Model
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from talks.dates import PartialDate
 
@@ -17,7 +20,7 @@ def when(date: PartialDate, empty: str = "date not known"):
     return format_html('<time class="date{}" datetime="{}">{}</time>', modifier, date.iso, str(date))
 
 
-@register.inclusion_tag("talks/_citations.html")
+@register.simple_tag
 def cite(fact, fields="", prefix="", whole=False):
     """The footnote marker that opens the passages a fact comes from: those
     about any of the named fields ("start_date" or "venue,city,country"),
@@ -27,7 +30,12 @@ def cite(fact, fields="", prefix="", whole=False):
     The popover's id says what it cites (cite-talk-3-start_date), so it is
     the same however the page is put together from includes and fragments.
     Where one page cites the same fact and fields twice, the prefix (a word,
-    or the fact the citation is shown within) tells the two apart."""
+    or the fact the citation is shown within) tells the two apart.
+
+    Phrasing content only, so that the marker can sit inside any sentence;
+    the popover needs no script. Built here rather than in a template: a
+    page can carry hundreds of citations (225 on a timeline page), and an
+    included template took 26 ms to render them where this takes a few."""
     names = [name.strip() for name in fields.split(",") if name.strip()] if isinstance(fields, str) else list(fields)
     parts = ["cite"]
     if isinstance(prefix, Model):
@@ -37,7 +45,39 @@ def cite(fact, fields="", prefix="", whole=False):
     parts += [fact._meta.model_name, str(fact.pk), *names]
     if whole:
         parts.append("whole")
-    return {"citations": fact.citations_about(names, whole=whole), "cite_id": "-".join(parts)}
+    citations = fact.citations_about(names, whole=whole)
+    if not citations:
+        return "\n\n"
+    cite_id = escape("-".join(parts))
+    items = "".join(map(passage, citations))
+    return mark_safe(
+        f'\n<span class="cite"><button type="button" class="cite__mark" popovertarget="{cite_id}">source'
+        f'<span class="visually-hidden">{"" if len(citations) == 1 else "s"}: where this comes from</span></button>'
+        f'<span popover id="{cite_id}" class="cite__body" role="note">\n    {items}\n'
+        f'  <button type="button" class="cite__close" popovertarget="{cite_id}" popovertargetaction="hide">Close'
+        "</button></span></span>\n"
+    )
+
+
+def passage(citation) -> str:
+    """One citation in a popover, escaped: the passage and its source, or
+    the editor's note for what no stored source says. (html.escape, which
+    Django's escape calls, without the checks for lazy text that took a third
+    of the time.)"""
+    about = escape(citation.about_label()) if citation.about else ""
+    if citation.source is None:
+        return (
+            '<span class="cite__item cite__item--outside"><strong>Not from a stored source'
+            f"{f' ({about})' if about else ''}.</strong> Editor's note: {escape(citation.note)}</span>"
+        )
+    source = citation.source
+    return (
+        f'<span class="cite__item"><q class="cite__excerpt">{escape(citation.excerpt)}</q> '
+        f'<span class="cite__by">{f"On {about}: " if about else ""}'
+        f'<a href="{escape(source.get_absolute_url())}#citation-{citation.pk}">{escape(source.title)}</a>'
+        f"{f', {escape(source.author)}' if source.author else ''}."
+        f"{f" Editor's note: {escape(citation.note)}" if citation.note else ''}</span></span>"
+    )
 
 
 @register.inclusion_tag("talks/_last_changed.html")
