@@ -680,9 +680,16 @@ class Process(Cited):
 
 class TalkQuerySet(NamedQuerySet):
     def for_cards(self):
-        """The published talks, with what a talk's card and the talks filter
-        read: place, dates, status, process, other names and every party
-        involved (drafts left out, as everywhere a reader looks)."""
+        """The published talks, with what a talk's card shows (its fields
+        and their citations): the talks list and home, where the parties,
+        delegations and other names that for_detail() adds were thousands of
+        records a page at scale 1,000 that no card shows."""
+        return self.published().cited()
+
+    def for_detail(self):
+        """The published talks, with what a talk's own page and its open
+        data read: place, dates, status, process, other names and every
+        party involved (drafts left out, as everywhere a reader looks)."""
         return (
             self.published()
             .cited()

@@ -66,7 +66,7 @@ def matrix_of(positions: list[Position], parties: list[Party] | None = None) -> 
 @require_safe
 def talk_detail(request: HttpRequest, slug: str) -> HttpResponse:
     talk = get_object_or_404(
-        Talk.objects.for_cards()
+        Talk.objects.for_detail()
         .select_related("area")
         .prefetch_related(
             Prefetch("followed_by", queryset=Talk.objects.published()),
