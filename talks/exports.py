@@ -155,7 +155,7 @@ def talk_record(request: HttpRequest, talk: Talk) -> dict:
         "follows": talk.follows.slug if talk.follows else "",
         "other_names": names(talk.aliases.all()),
         "summary": talk.summary,
-        "citations": citations_of(request, talk.citations.all()),
+        "citations": citations_of(request, talk.cited_list()),
     }
 
 
@@ -168,7 +168,7 @@ def seat_record(request: HttpRequest, seat) -> dict:
         "role": seat.role,
         "post": seat.post.label if seat.post else "",
         "note": seat.note,
-        "citations": citations_of(request, seat.citations.all()),
+        "citations": citations_of(request, seat.cited_list()),
     }
 
 
@@ -189,7 +189,7 @@ def delegation_record(request: HttpRequest, delegation: Delegation) -> dict:
         "head": next((seat["person"] for seat in seats if seat["role"] == "head"), ""),
         "members": seats,
         "description": delegation.description,
-        "citations": citations_of(request, delegation.citations.all()),
+        "citations": citations_of(request, delegation.cited_list()),
     }
 
 
@@ -211,7 +211,7 @@ def position_record(request: HttpRequest, position) -> dict:
         "stance": position.stance,
         "summary": position.summary,
         "quote": position.quote,
-        "citations": citations_of(request, position.citations.all()),
+        "citations": citations_of(request, position.cited_list()),
     }
 
 
@@ -225,7 +225,7 @@ def party_record(request: HttpRequest, party: Party) -> dict:
         "member_of": [link.organisation.name for link in party.memberships.all()],
         "member_of_ids": [link.organisation.slug for link in party.memberships.all()],
         "description": party.description,
-        "citations": citations_of(request, party.citations.all()),
+        "citations": citations_of(request, party.cited_list()),
     }
 
 
@@ -237,7 +237,7 @@ def person_record(request: HttpRequest, person: Person) -> dict:
         "other_names": names(person.aliases.all()),
         "posts": [post.label for post in person.posts.all()],
         "description": person.description,
-        "citations": citations_of(request, person.citations.all()),
+        "citations": citations_of(request, person.cited_list()),
     }
 
 
@@ -262,7 +262,7 @@ def found_record(request: HttpRequest, kind: str, item) -> dict:
         "id": getattr(item, "slug", None) or f"{kind}-{item.pk}",
         "name": name,
         "url": absolute(request, item),
-        "citations": citations_of(request, item.citations.all()) if kind != "source" else [],
+        "citations": citations_of(request, item.cited_list()) if kind != "source" else [],
     }
 
 
