@@ -1176,6 +1176,9 @@ class TimelineEntry(Span):
     first_month = models.DateField(null=True, blank=True)
     sequence = models.PositiveSmallIntegerField(default=0)
     talk = models.ForeignKey(Talk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The talk's process, which the overview's lanes are: counted by key on
+    # this table alone rather than through two joins and a name.
+    process = models.ForeignKey(Process, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     parties = models.ManyToManyField(Party, related_name="+", blank=True)
     topics = models.ManyToManyField(Topic, related_name="+", blank=True)
     anchor = models.CharField(max_length=120, unique=True)

@@ -23,11 +23,12 @@ repeated under the picture as a list.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, F, Max, Min, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 
 from .dates import DatePrecision, PartialDate
+from .models import Process
 
 # Entries drawn one by one, in at most this many lanes; more are counted.
 MOST_ENTRIES = 80
@@ -98,6 +99,7 @@ class Group:
     planned: int
     x: float
     width: float
+    period: datetime.date
     y: int = 0
 
     @property
@@ -160,7 +162,6 @@ def overview(
         undated=Count("pk", filter=Q(first_day__isnull=True)),
         first=Min("first_day"),
         last=Max("last_day", filter=Q(first_day__isnull=False)),
-        lanes=Count("talk", distinct=True, filter=Q(first_day__isnull=False)),
     )
     if not bounds["n"]:
         return None
@@ -169,12 +170,13 @@ def overview(
     if start and end:
         first, last = start, end
     scale = Scale(first, last)
-    zooms = zoom_links(dated, query, link_to, start, end)
     span = last - first
-    few = bounds["n"] <= MOST_ENTRIES and bounds["lanes"] <= MOST_LANES
+    # Counting the talks only when there are few entries to draw anyway.
+    few = bounds["n"] <= MOST_ENTRIES and dated.aggregate(lanes=Count("talk", distinct=True))["lanes"] <= MOST_LANES
     period = f"from {when(bounds['first'])} to {when(bounds['last'])}"
     if few or span <= SHORTEST_ZOOM:
-        lanes = lanes_of(dated, scale, linked)
+        lanes, years = lanes_of(dated, scale, linked)
+        zooms = zoom_links(dated, years, query, link_to, start, end)
         height = place(lanes)
         drawn = sum(len(lane.marks) for lane in lanes)
         description = (
@@ -184,10 +186,13 @@ def overview(
             "Each mark links to its entry; the entries are listed in full below."
         )
         return Overview(f"Overview of {name}", description, lanes, scale.ticks(), height, zooms, False, undated)
-    lanes, height = groups_of(dated, scale, query, link_to, yearly=span > datetime.timedelta(days=2 * 366))
+    yearly = span > datetime.timedelta(days=2 * 366)
+    lanes, height = groups_of(dated, scale, query, link_to, yearly)
+    years = {group.period.year for lane in lanes for group in lane.groups}
+    zooms = zoom_links(dated, years, query, link_to, start, end)
     description = (
         f"{bounds['n']} entries of {name} {period}, too many to draw one by one: counted by process and by "
-        f"{'year' if span > datetime.timedelta(days=2 * 366) else 'month'}, each count a link that zooms in. "
+        f"{'year' if yearly else 'month'}, each count a link that zooms in. "
         "The entries are listed in full below."
     )
     return Overview(f"Overview of {name}", description, lanes, scale.ticks(), height, zooms, True, undated)
@@ -275,22 +280,25 @@ ENTRY_FIELDS = (
 )
 
 
-def lanes_of(entries: QuerySet, scale: Scale, linked: set[str]) -> list[Lane]:
+def lanes_of(entries: QuerySet, scale: Scale, linked: set[str]) -> tuple[list[Lane], set[int]]:
     """A lane for each talk (in order of its first entry), its band first;
-    the events of no talk in a lane of their own, last."""
+    the events of no talk in a lane of their own, last. And the years the
+    entries begin in."""
     lanes: dict[int | None, Lane] = {}
+    years = set()
     for row in entries.order_by("first_day", "sequence", "title", "pk").values(*ENTRY_FIELDS):
         talk = row["talk_id"]
         if talk not in lanes:
             label = row["talk__name"] or NO_TALK
             lanes[talk] = Lane(label if len(label) <= LABEL_CHARS else f"{label[: LABEL_CHARS - 1]}…")
         lanes[talk].marks.append(mark_of(row, scale, linked))
+        years.add(row["first_day"].year)
     ordered = [lane for talk, lane in lanes.items() if talk is not None]
     if None in lanes:
         ordered.append(lanes[None])
     for lane in ordered:
         lane.marks.sort(key=lambda mark: (mark.shape != "band", mark.x))
-    return ordered
+    return ordered, years
 
 
 def mark_of(row: dict, scale: Scale, linked: set[str]) -> Mark:
@@ -344,25 +352,31 @@ def place(lanes: list[Lane]) -> int:
     return y
 
 
+# The keys of the lanes that are not a process's.
+NO_TALK_KEY, NO_PROCESS_KEY, OTHERS_KEY = -1, 0, -2
+
+
 def groups_of(entries: QuerySet, scale: Scale, query: QueryDict, link_to: str, yearly: bool) -> tuple[list[Lane], int]:
     """The entries counted by process and by year or month, in the
     database; each count a link that zooms in on its year or month. The
     processes with most entries have a lane each, the rest share one."""
     entries = entries.order_by().annotate(
-        process=Case(
-            When(talk__isnull=True, then=Value(NO_TALK)),
-            default=Coalesce("talk__process__name", Value(NO_PROCESS)),
+        key=Case(
+            When(talk__isnull=True, then=Value(NO_TALK_KEY)),
+            default=Coalesce("process", Value(NO_PROCESS_KEY)),
+            output_field=IntegerField(),
         )
     )
     # The lanes first, so that the counts come grouped by lane rather than
     # by every process (thousands of rows at scale 1,000).
-    largest = entries.values("process").annotate(n=Count("pk")).order_by("-n", "process")[:MOST_LANES]
-    kept = [row["process"] for row in largest]
-    if len(kept) == MOST_LANES:
-        kept.pop()
-        lane_of = Case(When(process__in=kept, then="process"), default=Value(OTHERS))
+    largest = [row["key"] for row in entries.values("key").annotate(n=Count("pk")).order_by("-n", "key")[:MOST_LANES]]
+    if len(largest) == MOST_LANES:
+        largest.pop()
+        lane_of = Case(When(key__in=largest, then="key"), default=Value(OTHERS_KEY), output_field=IntegerField())
     else:
-        lane_of = F("process")
+        lane_of = F("key")
+    names = dict(Process.objects.filter(pk__in=[key for key in largest if key > 0]).values_list("pk", "name"))
+    names |= {NO_TALK_KEY: NO_TALK, NO_PROCESS_KEY: NO_PROCESS, OTHERS_KEY: OTHERS}
     rows = (
         entries.annotate(lane=lane_of, period=F("first_year") if yearly else F("first_month"))
         .values("lane", "period")
@@ -372,7 +386,7 @@ def groups_of(entries: QuerySet, scale: Scale, query: QueryDict, link_to: str, y
     zoom = Zoomer(query, link_to)
     lanes: dict[str, Lane] = {}
     for row in rows:
-        process = row["lane"]
+        process = names[row["lane"]]
         lane = lanes.setdefault(
             process, Lane(process if len(process) <= LABEL_CHARS else f"{process[: LABEL_CHARS - 1]}…")
         )
@@ -381,7 +395,7 @@ def groups_of(entries: QuerySet, scale: Scale, query: QueryDict, link_to: str, y
         x, width = scale.span(period, last)
         words = str(period.year) if yearly else f"{period:%B %Y}"
         label = f"{words}: {row['n']} entr{'y' if row['n'] == 1 else 'ies'} in {process}, zoom in"
-        lane.groups.append(Group(label, zoom(period, last), row["n"], row["planned"], x, width))
+        lane.groups.append(Group(label, zoom(period, last), row["n"], row["planned"], x, width, period))
     y = AXIS
     ordered = sorted(lanes.values(), key=lambda lane: (lane.label in (NO_PROCESS, NO_TALK, OTHERS), lane.groups[0].x))
     for lane in ordered:
@@ -407,15 +421,14 @@ class Zoomer:
         return self.pattern.replace("%00start", first.isoformat()).replace("%00end", last.isoformat())
 
 
-def zoom_links(entries: QuerySet, query: QueryDict, link_to: str, start, end) -> list[Zoom]:
+def zoom_links(entries: QuerySet, years: set[int], query: QueryDict, link_to: str, start, end) -> list[Zoom]:
     """The whole span, each year with entries and, zoomed into a year, each of its months with entries."""
     whole = query.copy()
     for name in ("start", "end", "page"):
         whole.pop(name, None)
     links = [Zoom("All dates", f"{link_to}?{whole.urlencode()}" if whole else link_to, not (start or end))]
     zoomed = Zoomer(query, link_to)
-    years = entries.order_by("first_year").values_list("first_year", flat=True).distinct()
-    for year in years:
+    for year in sorted(years):
         first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
         links.append(Zoom(str(year), zoomed(first, last), (start, end) == (first, last)))
     if start and end and start.year == end.year:

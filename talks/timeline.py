@@ -78,6 +78,7 @@ def entry_of(record: Talk | Session | Milestone) -> tuple[dict, list[Party], lis
             "description": record.summary,
             "detail": record.place,
             "talk": record,
+            "process_id": record.process_id,
             "anchor": f"talk-{record.slug}",
         }
         parties, topics = record.involved_parties, _topics(record.positions.all())
@@ -90,6 +91,7 @@ def entry_of(record: Talk | Session | Milestone) -> tuple[dict, list[Party], lis
             "description": record.description,
             "detail": record.get_format_display() if record.format else "",
             "talk": record.talk,
+            "process_id": record.talk.process_id,
             "sequence": record.sequence,
             "anchor": f"session-{record.pk}",
         }
@@ -102,6 +104,7 @@ def entry_of(record: Talk | Session | Milestone) -> tuple[dict, list[Party], lis
             "title": record.title,
             "description": record.description,
             "talk": record.talk,
+            "process_id": record.talk.process_id if record.talk else None,
             "anchor": f"milestone-{record.slug}",
         }
         parties, topics = list(record.parties.all()), list(record.topics.all())

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from talks import timeline
-from talks.models import Citation, Milestone, Party, Position, Session, Talk, TimelineEntry, Topic
+from talks.models import Citation, Milestone, Party, Position, Process, Session, Talk, TimelineEntry, Topic
 
 from .builders import make_editor, make_party, make_topic
 
@@ -24,7 +24,10 @@ def snapshot() -> dict:
             entry.title,
             entry.start_date,
             entry.last_day,
+            entry.first_year,
+            entry.first_month,
             entry.talk_id,
+            entry.process_id,
             entry.text,
             sorted(entry.parties.values_list("slug", flat=True)),
             sorted(entry.topics.values_list("slug", flat=True)),
@@ -102,10 +105,24 @@ def test_a_talk_that_becomes_a_draft_takes_its_sessions_off_the_timeline(seeded)
     assert not TimelineEntry.objects.filter(talk=talk).exists()
 
 
+def test_a_talks_entries_move_with_it_to_another_process_and_lose_a_deleted_one(seeded):
+    talk = Talk.objects.get(slug="astana-2017-01")
+    other = Process.objects.create(name="Geneva process", slug="geneva-process")
+    talk.process = other
+    talk.save()
+    entries = TimelineEntry.objects.filter(talk=talk)
+    assert entries.count() > 1
+    assert set(entries.values_list("process", flat=True)) == {other.pk}
+    other.delete()
+    assert set(entries.values_list("process", flat=True)) == {None}
+
+
 def test_rebuilding_gives_the_entries_that_the_changes_kept(seeded):
     talk = Talk.objects.get(slug="astana-2017-01")
     party = Party.objects.get(slug="egypt")
     talk.convened_by.add(party)
+    talk.process = Process.objects.create(name="Geneva process", slug="geneva-process")
+    talk.save()
     Topic.objects.filter(slug="ceasefire").update(name="truce")  # no signal: rebuild mends it
     topic = Topic.objects.get(slug="ceasefire")
     topic.save()
