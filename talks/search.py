@@ -16,10 +16,12 @@ Either way a request asks the database a fixed number of questions,
 however large the record: the names, the counts by kind, and one page.
 """
 
+import functools
+import itertools
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
@@ -586,42 +588,72 @@ WORD = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:['\u2019]\w+)*")
 SNIPPET_WORDS = 30
 
 
-def _hits(words: list[str], terms: Terms) -> set[int]:
-    """Which of the words the query matched: each word asked for, or, for
-    a query that named a record, each whole occurrence of one of its names
-    (so that "United States" marks nothing in "United Nations")."""
+def _hits(words: "_Words", terms: Terms, starts: Iterable[int]) -> Iterator[int]:
+    """Which of the words the query matched, among matches that begin at
+    one of `starts`: each word asked for, or, for a query that named a
+    record, each whole occurrence of one of its names (so that "United
+    States" marks nothing in "United Nations"). In order of where the
+    match begins."""
     last = terms.words[-1] if terms.prefix else None
 
     def matches(word: str, wanted: str) -> bool:
         return word == wanted or (wanted == last and word.startswith(last))
 
-    if not terms.phrases:
-        return {i for i, word in enumerate(words) if any(matches(word, wanted) for wanted in terms.words)}
-    hits: set[int] = set()
-    for phrase in {terms.words, *terms.phrases}:
-        for i in range(len(words) - len(phrase) + 1):
-            if all(matches(words[i + j], wanted) for j, wanted in enumerate(phrase)):
-                hits.update(range(i, i + len(phrase)))
-    return hits
+    phrases = {terms.words, *terms.phrases} if terms.phrases else None
+    for i in starts:
+        if not words.has(i):
+            return
+        if phrases is None:
+            if any(matches(words[i], wanted) for wanted in terms.words):
+                yield i
+            continue
+        for phrase in phrases:
+            if words.has(i + len(phrase) - 1) and all(matches(words[i + j], wanted) for j, wanted in enumerate(phrase)):
+                yield from range(i, i + len(phrase))
+
+
+@functools.lru_cache(maxsize=65536)
+def _folded_word(word: str) -> str:
+    return "".join(_tokens(plain(word).split()))
+
+
+class _Words:
+    """The words of a text, found and folded as the query's are only as far
+    as they are asked for: a snippet of a long text (a source's, 30,000
+    characters) usually needs its first few dozen."""
+
+    def __init__(self, text: str):
+        self.found = WORD.finditer(text)
+        self.spans: list[re.Match] = []
+
+    def has(self, index: int) -> bool:
+        while len(self.spans) <= index:
+            match = next(self.found, None)
+            if match is None:
+                return False
+            self.spans.append(match)
+        return True
+
+    def __getitem__(self, index: int) -> str:
+        return _folded_word(self.spans[index].group(0))
 
 
 def snippet(text: str, terms: Terms) -> SafeString:
     """A passage of the text around its first word that the query matched,
     every such word marked with <mark>; the text's beginning if no word
     matched (a result found by its name)."""
-    if not text:
+    words = _Words(text)
+    if not words.has(0):
         return mark_safe("")
-    spans = list(WORD.finditer(text))
-    folded = ["".join(_tokens(plain(match.group(0)).split())) for match in spans]
-    hits = sorted(_hits(folded, terms))
-    first = hits[0] if hits else 0
+    first = next(_hits(words, terms, itertools.count()), 0)
     begin = max(0, first - SNIPPET_WORDS // 3)
+    longest = max(len(phrase) for phrase in (terms.words, *terms.phrases)) if terms.phrases else 1
+    marked = set(_hits(words, terms, range(max(0, begin - longest + 1), begin + SNIPPET_WORDS)))
+    words.has(begin + SNIPPET_WORDS - 1)
+    spans = words.spans
     end = min(len(spans), begin + SNIPPET_WORDS)
-    if not spans:
-        return mark_safe("")
     start_at = spans[begin].start()
     stop_at = spans[end - 1].end()
-    marked = set(hits)
     pieces, cursor = [], start_at
     for index in range(begin, end):
         match = spans[index]

@@ -114,6 +114,14 @@ def test_snippets_escape_the_text_and_mark_only_whole_words(seeded):
     assert marked == "The &lt;b&gt;<mark>UN</mark>&lt;/b&gt; and the United States, <mark>U.N.</mark> again"
 
 
+def test_a_snippet_of_a_long_text_is_the_passage_around_a_word_far_into_it(db):
+    text = "Filler words. " * 5000 + "Talks on the ceasefire in Astana. " + "More words. " * 100
+    marked = search.snippet(text, search.terms_of("ceasefire"))
+    assert marked.startswith("… ") and marked.endswith(" …")
+    assert "on the <mark>ceasefire</mark> in Astana." in marked
+    assert len(marked.split()) < 40
+
+
 def test_results_are_grouped_by_kind_with_a_count_for_each(client, seeded):
     html = client.get("/search/", {"q": "opposition"}).content.decode()
     assert re.search(r'<h3 id="group-party">Parties</h3>', html)
