@@ -181,6 +181,19 @@ def ensure_database(database: Database, static_root: Path, rebuild: bool) -> Non
     manage(production_env(database.url, static_root), "migrate", "--no-input")
     if database.kind == "sqlite":
         checkpoint(database.path)
+    else:
+        compact(database)
+
+
+def compact(database: Database) -> None:
+    """The PostgreSQL database as a site's would be once autovacuum has been
+    by: planner statistics made, and the space of rows that the build and the
+    migrations replaced given back (the timeline's table was 23 MB for 4 MB
+    of rows after a migration's updates, and every scan of it read them all)."""
+    import psycopg
+
+    with psycopg.connect(database.url, autocommit=True) as db:
+        db.execute("VACUUM FULL ANALYZE")
 
 
 def exists(database: Database) -> bool:
