@@ -117,7 +117,8 @@ def test_snippets_escape_the_text_and_mark_only_whole_words(seeded):
 def test_a_snippet_of_a_long_text_is_the_passage_around_a_word_far_into_it(db):
     text = "Filler words. " * 5000 + "Talks on the ceasefire in Astana. " + "More words. " * 100
     marked = search.snippet(text, search.terms_of("ceasefire"))
-    assert marked.startswith("… ") and marked.endswith(" …")
+    assert marked.startswith("… ")
+    assert marked.endswith(" …")
     assert "on the <mark>ceasefire</mark> in Astana." in marked
     assert len(marked.split()) < 40
 
