@@ -100,6 +100,9 @@ def test_a_connection_the_database_dropped_is_replaced_not_answered_with_an_erro
     response = client.get("/talks/")
     assert response.status_code == 200
     assert "<h1>Talks</h1>" in response.content.decode()
+    # Labelled with the version, which only a replaced connection could read:
+    # a page served without it would carry no ETag.
+    assert response.has_header("ETag")
 
 
 def test_the_full_page_and_its_htmx_fragment_have_their_own_etags(client, seeded):
