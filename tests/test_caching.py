@@ -147,6 +147,22 @@ def test_every_write_changes_the_data_version(db):
     assert DataVersion.current().token != before
 
 
+def test_the_version_read_for_every_request_is_the_one_stored_with_its_time_in_utc(db):
+    Party.objects.create(name="Newland", slug="newland", kind="state")
+    stored = DataVersion.objects.get(pk=1)
+    read = DataVersion.current()
+    assert (read.token, read.changed_at) == (stored.token, stored.changed_at)
+    assert read.changed_at.utcoffset() is not None
+    # The Last-Modified of every reader page comes from it.
+    assert DataVersion.objects.count() == 1
+
+
+def test_a_database_without_a_version_gets_one_on_the_first_read(db):
+    DataVersion.objects.all().delete()
+    version = DataVersion.current()
+    assert DataVersion.objects.get(pk=1).token == version.token
+
+
 @pytest.mark.parametrize(("accept", "encoding"), [("br, gzip", "br"), ("gzip", "gzip"), ("", None)])
 def test_reader_pages_are_compressed_as_the_client_allows(client, seeded, accept, encoding):
     plain = client.get(TIMELINE).content
