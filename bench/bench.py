@@ -131,6 +131,8 @@ def production_env(database_url: str, static_root: Path) -> dict[str, str]:
         # Plain HTTP on loopback; in production the proxy in front ends TLS.
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_STATIC_ROOT": str(static_root),
+        # Kept downloads in the run's own scratch folder, gone with it.
+        "DJANGO_DOWNLOADS_DIR": str(static_root.parent / "downloads"),
         "DATABASE_URL": database_url,
     }
 

@@ -6,6 +6,10 @@ ETag from the version answers a revalidation with 304 after one query, and
 a page rendered once is kept in Django's cache under the version, the path,
 the normalised query, the HTMX headers and the encoding.
 
+Downloads: a streamed response (open data, a whole timeline as JSON or CSV)
+is too large for the cache; it is written to a file as it goes out, and
+later readers of the same version are sent the file.
+
 CompressionMiddleware: reader pages and open data in brotli where the client
 takes it, else gzip; never the admin's pages, whose CSRF tokens compression
 would expose to a BREACH attack.
@@ -13,13 +17,18 @@ would expose to a BREACH attack.
 
 import gzip
 import hashlib
+import json
+import os
+import tempfile
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import brotli
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_etags
 from django.utils.text import compress_sequence
@@ -110,11 +119,16 @@ class ReaderCacheMiddleware:
             response = HttpResponse(content, status=status)
             for name, value in headers:
                 response[name] = value
-        else:
+        elif (response := Downloads().open(version.token, variant)) is None:
             response = self.get_response(request)
             if self.keepable(request, response):
                 headers = [(name, value) for name, value in response.items() if name.lower() != "content-length"]
-                cache.set(key, (response.status_code, headers, response.content), settings.READER_CACHE_SECONDS)
+                if response.streaming:
+                    response.streaming_content = Downloads().keep(
+                        version.token, variant, headers, response.streaming_content
+                    )
+                else:
+                    cache.set(key, (response.status_code, headers, response.content), settings.READER_CACHE_SECONDS)
         if response.status_code == 200:
             self.label(response, etag, version)
         return response
@@ -131,12 +145,11 @@ class ReaderCacheMiddleware:
 
     @staticmethod
     def keepable(request: HttpRequest, response: HttpResponse) -> bool:
-        """Whether every reader may be given this response later: a whole,
+        """Whether every reader may be given this response later: a
         successful page that sets no cookie and does not depend on one."""
         return (
             request.method == "GET"
             and response.status_code == 200
-            and not response.streaming
             and not response.cookies
             and "Cookie" not in response.get("Vary", "")
         )
@@ -150,6 +163,110 @@ class ReaderCacheMiddleware:
         patch_cache_control(response, public=True, max_age=0, must_revalidate=True, s_maxage=SHARED_MAX_AGE)
         patch_vary_headers(response, ("Accept-Encoding", *HTMX_HEADERS))
         return response
+
+
+class Downloads:
+    """Streamed responses kept as files, by data version and variant, in
+    READER_DOWNLOADS_DIR (each app server its own): the whole timeline as
+    JSON is 15 MB at scale 1,000 and takes seconds to build, and the page
+    cache (in memory, or Redis) is no place for it. A file is whole or
+    absent: written under a temporary name as the response goes out, and
+    named only once the last byte has gone; a download the reader abandons
+    leaves nothing. The files take at most READER_DOWNLOADS_BYTES (0: none
+    kept), the oldest removed first; those of an older version go once a
+    newer one is kept."""
+
+    def __init__(self):
+        self.directory = Path(settings.READER_DOWNLOADS_DIR)
+        self.budget = settings.READER_DOWNLOADS_BYTES
+
+    def open(self, token: str, variant: str) -> FileResponse | None:
+        if not self.budget:
+            return None
+        body = self.directory / f"{token}-{variant}"
+        try:
+            # The headers are named before the body, so a body has them.
+            headers = json.loads(body.with_suffix(".headers").read_text())
+            response = FileResponse(open(body, "rb"))  # noqa: SIM115 (closed with the response)
+        except (OSError, ValueError):
+            return None
+        for name, value in headers:
+            response[name] = value
+        return response
+
+    def keep(self, token: str, variant: str, headers: list, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        """The response's chunks, as they come; written to a file as well,
+        while the directory takes them."""
+        started = time.time()
+        if not self.budget:
+            yield from chunks
+            return
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            descriptor, part = tempfile.mkstemp(dir=self.directory, prefix=f".{token}-", suffix=".part")
+        except OSError:
+            # An unwritable directory: served as it would be without one.
+            yield from chunks
+            return
+        out, whole = os.fdopen(descriptor, "wb"), False
+        try:
+            for chunk in chunks:
+                if out is not None:
+                    try:
+                        out.write(chunk)
+                    except OSError:
+                        # A full disk costs the copy, never the reader's download.
+                        out.close()
+                        out = None
+                yield chunk
+            if out is not None:
+                out.close()
+                body = self.directory / f"{token}-{variant}"
+                written = Path(part).with_suffix(".headers")
+                written.write_text(json.dumps(headers))
+                os.replace(written, body.with_suffix(".headers"))
+                os.replace(part, body)
+                whole = True
+                self.tidy(token, started)
+        except OSError:
+            pass
+        finally:
+            if out is not None and not out.closed:
+                out.close()
+            if not whole:
+                for leftover in (Path(part), Path(part).with_suffix(".headers")):
+                    leftover.unlink(missing_ok=True)
+
+    def tidy(self, token: str, started: float) -> None:
+        """Older versions' files made before this one began (a newer
+        version's, written meanwhile, stay), temporary files no writer has
+        touched for an hour, then the oldest files past the budget."""
+        bodies = []
+        for path in self.directory.iterdir():
+            try:
+                made = path.stat()
+            except OSError:
+                continue
+            if path.name.startswith("."):
+                if made.st_mtime < started - 3600:
+                    path.unlink(missing_ok=True)
+            elif path.suffix != ".headers":
+                if not path.name.startswith(token) and made.st_mtime < started:
+                    self.remove(path)
+                else:
+                    bodies.append((made.st_mtime, made.st_size, path))
+        total = sum(size for _, size, _ in bodies)
+        for _, size, path in sorted(bodies):
+            if total <= self.budget:
+                break
+            self.remove(path)
+            total -= size
+
+    @staticmethod
+    def remove(body: Path) -> None:
+        # The body first: a body never lacks its headers.
+        body.unlink(missing_ok=True)
+        body.with_suffix(".headers").unlink(missing_ok=True)
 
 
 class CompressionMiddleware:

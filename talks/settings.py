@@ -9,6 +9,7 @@ key and the host names it answers to.
 import datetime
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -162,6 +163,10 @@ else:
 # A page's cache entry outlives no data version, whatever this says: its key
 # names the version. This only bounds how long an unused one takes up room.
 READER_CACHE_SECONDS = 60 * 60
+# Streamed downloads (open data) kept as files by data version, on this app
+# server's disk (talks/middleware.py, Downloads); at most this many bytes.
+READER_DOWNLOADS_DIR = os.environ.get("DJANGO_DOWNLOADS_DIR", str(Path(tempfile.gettempdir()) / "parley-downloads"))
+READER_DOWNLOADS_BYTES = int(os.environ.get("DJANGO_DOWNLOADS_MB", "256")) * 1024 * 1024
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -32,10 +32,11 @@ POSTGRES = os.environ.get("PARLEY_TEST_POSTGRES", "postgres://postgres@127.0.0.1
 
 @pytest.fixture(autouse=True)
 def no_page_cache(settings):
-    """Pages rendered afresh for every request, so that a test sees what the
-    view does; the tests of the cache itself (tests/test_caching.py) put a
-    real one back."""
+    """Pages and downloads rendered afresh for every request, so that a test
+    sees what the view does; the tests of the cache itself
+    (tests/test_caching.py) put a real one back."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    settings.READER_DOWNLOADS_BYTES = 0
 
 
 @pytest.fixture

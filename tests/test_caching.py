@@ -181,6 +181,81 @@ def test_streamed_open_data_is_compressed_too(client, seeded):
     assert data["entries"]
 
 
+@pytest.fixture
+def downloads(settings, tmp_path):
+    settings.READER_DOWNLOADS_DIR = str(tmp_path / "downloads")
+    settings.READER_DOWNLOADS_BYTES = 64 * 1024 * 1024
+    return tmp_path / "downloads"
+
+
+def download(client, url: str, **headers):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, **headers)
+        body = b"".join(response.streaming_content)
+    response.close()
+    return response, body, len(captured)
+
+
+def test_a_download_is_kept_and_the_next_reader_is_sent_it_after_one_query(client, seeded, downloads):
+    first, made, rendering = download(client, "/timeline.json", HTTP_ACCEPT_ENCODING="br")
+    again, sent, count = download(client, "/timeline.json", HTTP_ACCEPT_ENCODING="br")
+    assert rendering > 5
+    assert count == 1
+    assert sent == made
+    assert json.loads(brotli.decompress(sent))["entries"]
+    for name in ("Content-Type", "Content-Encoding", "Content-Disposition", "ETag", "Vary"):
+        assert again[name] == first[name]
+    assert again["Content-Length"] == str(len(sent))
+
+
+def test_a_kept_download_is_one_encoding_and_one_query_string(client, seeded, downloads):
+    plain = download(client, "/timeline.json")[1]
+    assert json.loads(plain)["entries"]
+    assert download(client, "/timeline.json", HTTP_ACCEPT_ENCODING="gzip")[1] != plain
+    russia = download(client, "/timeline.json?party=russia")[1]
+    assert russia != plain
+    assert download(client, "/timeline.json?party=russia")[1] == russia
+
+
+def test_an_edit_is_in_the_next_download(client, seeded, downloads):
+    assert "Egyptland" not in download(client, "/parties.json")[1].decode()
+    party = Party.objects.get(slug="egypt")
+    party.name = "Egyptland"
+    party.save()
+    assert "Egyptland" in download(client, "/parties.json")[1].decode()
+    # The older version's file is gone with the newer one kept.
+    assert len([path for path in downloads.iterdir() if path.suffix != ".headers"]) == 1
+
+
+def test_a_download_the_reader_abandons_leaves_nothing_kept(client, seeded, downloads):
+    response = client.get("/timeline.json")
+    next(iter(response.streaming_content))
+    response.close()
+    assert list(downloads.iterdir()) == []
+    assert download(client, "/timeline.json")[2] > 1
+
+
+def test_kept_downloads_take_no_more_room_than_allowed_the_oldest_going_first(client, seeded, downloads, settings):
+    settings.READER_DOWNLOADS_BYTES = 0
+    sizes = [len(download(client, url)[1]) for url in ("/timeline.json", "/parties.json")]
+    settings.READER_DOWNLOADS_BYTES = sum(sizes) - 1
+    download(client, "/timeline.json")
+    download(client, "/parties.json")
+    kept = [path.stat().st_size for path in downloads.iterdir() if path.suffix != ".headers"]
+    assert kept == sizes[1:]
+    assert len(list(downloads.iterdir())) == 2
+
+
+def test_a_folder_that_cannot_be_written_costs_the_copy_not_the_download(client, seeded, settings, tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")
+    settings.READER_DOWNLOADS_DIR = str(tmp_path / "a-file" / "downloads")
+    settings.READER_DOWNLOADS_BYTES = 64 * 1024 * 1024
+    response, body, _ = download(client, "/timeline.json")
+    assert response.status_code == 200
+    assert json.loads(body)["entries"]
+    assert download(client, "/timeline.json")[1] == body
+
+
 def test_admin_pages_are_not_compressed_for_their_csrf_tokens_sake(client, db):
     client.force_login(make_editor())
     response = client.get(reverse("admin:index"), HTTP_ACCEPT_ENCODING="br, gzip")

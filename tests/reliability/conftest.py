@@ -51,7 +51,11 @@ def start_server(tmp_path, static_root):
     servers: list[Server] = []
 
     def start(database_url: str, workers: int = 3, ready_status: int = 200, **env: str) -> Server:
-        env = production_env(database_url, DJANGO_STATIC_ROOT=str(static_root), **env)
+        # Downloads kept in the test's own folder: every test's database is a
+        # copy of one template, with its data version.
+        env = production_env(
+            database_url, DJANGO_STATIC_ROOT=str(static_root), DJANGO_DOWNLOADS_DIR=str(tmp_path / "downloads"), **env
+        )
         server = Server(env, tmp_path / f"gunicorn-{len(servers)}.log", workers)
         servers.append(server)
         server.wait_until_ready(ready_status)
