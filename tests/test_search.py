@@ -8,6 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from talks import search
 from talks.models import Alias, Citation, Party, Person, SearchEntry, Source, Topic
@@ -343,3 +346,23 @@ FOUND_IN_ORDER = {
 @pytest.mark.parametrize(("query", "expected"), FOUND_IN_ORDER.items(), ids=list(FOUND_IN_ORDER))
 def test_a_search_finds_the_same_in_the_same_order_on_every_database(client, seeded, query, expected):
     assert results(client, query) == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own counting function")
+@given(
+    words=st.lists(st.sampled_from(["demo", "text", "demos", "de", "mo", "al", "a"]), max_size=12),
+    asked=st.lists(st.sampled_from(["demo", "text", "de", "a"]), min_size=1, max_size=3),
+    prefix=st.booleans(),
+)
+@hypothesis_settings(max_examples=200, deadline=None)
+def test_sqlites_ranking_function_gives_the_number_the_shared_sql_gives(words, asked, prefix):
+    terms = search.Terms(tuple(asked), phrases=(("demo", "text"),), prefix=prefix)
+    shared, shared_params = search.rank(terms, "w")
+    own, own_params = search.SQLiteBackend.rank(terms)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {shared}, {own.replace('e.words', 'w')} FROM (SELECT %s AS w)",
+            [*shared_params, *own_params, " ".join(words)],
+        )
+        assert len(set(cursor.fetchone())) == 1
