@@ -3,12 +3,15 @@ posts they hold; talks, their sessions and the delegations at the table;
 what each side said it wanted; and, on every fact, the passage of the source
 it comes from."""
 
+import functools
+import re
 import uuid
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 from urllib.parse import urlencode
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
@@ -17,7 +20,7 @@ from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
@@ -38,6 +41,28 @@ def end_not_before_start(prefix: str = "") -> models.CheckConstraint:
 
 # Where cited() puts the citations it fetches with each record.
 PREFETCHED_CITATIONS = "prefetched_citations"
+
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+SLUG_PLACEHOLDER = "parley-slug"
+
+
+@functools.lru_cache(maxsize=64)
+def _around_slug(name: str, prefix: str, urlconf: str) -> tuple[str, str]:
+    head, _, tail = reverse(name, args=[SLUG_PLACEHOLDER]).partition(SLUG_PLACEHOLDER)
+    return head, tail
+
+
+def slug_url(name: str, slug: str) -> str:
+    """reverse(name, args=[slug]) for an address whose one argument is a
+    slug: the same address, from the parts around the slug, found once. A
+    timeline page links 1,700 parties at scale 1,000, and reverse() took
+    about 30 µs each, a third of the page's time. (A slug's characters
+    need no quoting; anything else goes through reverse().)"""
+    if not SLUG.fullmatch(slug):
+        return reverse(name, args=[slug])
+    head, tail = _around_slug(name, get_script_prefix(), settings.ROOT_URLCONF)
+    return f"{head}{slug}{tail}"
 
 
 class CitedQuerySet(models.QuerySet):
@@ -200,7 +225,7 @@ class Source(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("source", args=[self.slug])
+        return slug_url("source", self.slug)
 
     @property
     def published(self) -> PartialDate:
@@ -563,7 +588,7 @@ class Party(Named):
         ordering = ["name", "pk"]
 
     def get_absolute_url(self):
-        return reverse("party", args=[self.slug])
+        return slug_url("party", self.slug)
 
 
 class PartyMembership(Cited):
@@ -601,7 +626,7 @@ class Person(Named):
         ordering = ["name", "pk"]
 
     def get_absolute_url(self):
-        return reverse("person", args=[self.slug])
+        return slug_url("person", self.slug)
 
 
 class Place(Named):
@@ -616,7 +641,7 @@ class Place(Named):
         ordering = ["name", "pk"]
 
     def get_absolute_url(self):
-        return reverse("place", args=[self.slug])
+        return slug_url("place", self.slug)
 
     def name_on(self, day) -> str:
         """The name the place had on the day: a former name whose dates
@@ -775,7 +800,7 @@ class Talk(StartEnd):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("talk", args=[self.slug])
+        return slug_url("talk", self.slug)
 
     @cached_property
     def involved_parties(self) -> list["Party"]:
@@ -881,7 +906,7 @@ class Milestone(Cited):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("milestone", args=[self.slug])
+        return slug_url("milestone", self.slug)
 
     @property
     def when(self) -> PartialDate:

@@ -3,8 +3,9 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import NoReverseMatch, reverse, set_script_prefix
 
-from talks.models import Alias, Citation, DelegationMember, PartyMembership, Talk
+from talks.models import Alias, Citation, DelegationMember, PartyMembership, Talk, slug_url
 
 from .builders import (
     SOURCE_TEXT,
@@ -166,3 +167,17 @@ def test_citations_about_picks_by_field_and_the_whole_by_membership_not_by_subst
     assert talk.citations_about(whole=True) == [whole]
     assert talk.citations_about() == [start, end, whole]
     assert talk.citations_about(["date"]) == []
+
+
+@pytest.mark.parametrize("name", ["party", "person", "place", "source", "talk", "milestone"])
+@pytest.mark.parametrize("prefix", ["/", "/parley/"])
+def test_a_records_address_is_the_one_django_would_reverse_under_any_prefix(name, prefix):
+    set_script_prefix(prefix)
+    try:
+        for slug in ("astana-2017-01", "a", "UN_2", "x-" * 40):
+            assert slug_url(name, slug) == reverse(name, args=[slug])
+        # What is not a slug is reversed, and refused, as before.
+        with pytest.raises(NoReverseMatch):
+            slug_url(name, "not a slug")
+    finally:
+        set_script_prefix("/")
