@@ -543,13 +543,15 @@ _names: dict[str, tuple[str, Names]] = {}
 # The data version, and every entry's names only if the version is not the
 # one given: one question either way, so that a request asks as many as the
 # one before it, a write or not in between.
-# (The second part's condition does not depend on the row: both databases
-# test it once, and read no entry when the version is the one given.)
+# (The version's row is the outer loop, which SQLite's CROSS JOIN fixes: when
+# the version is the one given it has no row, and no entry is read. Asked as
+# a condition on each entry, SQLite read all 40,000 at scale 1,000 to answer
+# nothing, 13 ms a search.)
 NAMES_SINCE = (
     "SELECT token, NULL, NULL, NULL, NULL FROM talks_dataversion WHERE id = 1 "
     "UNION ALL "
-    "SELECT NULL, e.id, e.kind, e.keys, e.names FROM talks_searchentry e "
-    "WHERE (SELECT token FROM talks_dataversion WHERE id = 1) <> %s AND e.keys <> ''"
+    "SELECT NULL, e.id, e.kind, e.keys, e.names FROM talks_dataversion v CROSS JOIN talks_searchentry e "
+    "WHERE v.id = 1 AND v.token <> %s AND e.keys <> ''"
 )
 
 
