@@ -15,6 +15,7 @@ takes it, else gzip; never the admin's pages, whose CSRF tokens compression
 would expose to a BREACH attack.
 """
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -190,6 +191,11 @@ class Downloads:
             response = FileResponse(open(body, "rb"))  # noqa: SIM115 (closed with the response)
         except (OSError, ValueError):
             return None
+        # FileResponse's own guesses from the file's name give way to the
+        # headers the response was first sent with.
+        kept = {name.lower() for name, _ in headers} | {"content-length"}
+        for name in [name for name in response.headers if name.lower() not in kept]:
+            del response[name]
         for name, value in headers:
             response[name] = value
         return response
@@ -216,26 +222,30 @@ class Downloads:
                         out.write(chunk)
                     except OSError:
                         # A full disk costs the copy, never the reader's download.
-                        out.close()
+                        with contextlib.suppress(OSError):
+                            out.close()
                         out = None
                 yield chunk
             if out is not None:
-                out.close()
-                body = self.directory / f"{token}-{variant}"
-                written = Path(part).with_suffix(".headers")
-                written.write_text(json.dumps(headers))
-                os.replace(written, body.with_suffix(".headers"))
-                os.replace(part, body)
-                whole = True
-                self.tidy(token, started)
-        except OSError:
-            pass
+                try:
+                    out.close()
+                    body = self.directory / f"{token}-{variant}"
+                    written = Path(part).with_suffix(".headers")
+                    written.write_text(json.dumps(headers))
+                    os.replace(written, body.with_suffix(".headers"))
+                    os.replace(part, body)
+                    whole = True
+                    self.tidy(token, started)
+                except OSError:
+                    pass  # the copy lost or left untidy; the download went out whole
         finally:
             if out is not None and not out.closed:
-                out.close()
+                with contextlib.suppress(OSError):
+                    out.close()
             if not whole:
                 for leftover in (Path(part), Path(part).with_suffix(".headers")):
-                    leftover.unlink(missing_ok=True)
+                    with contextlib.suppress(OSError):
+                        leftover.unlink(missing_ok=True)
 
     def tidy(self, token: str, started: float) -> None:
         """Older versions' files made before this one began (a newer
@@ -250,7 +260,11 @@ class Downloads:
             if path.name.startswith("."):
                 if made.st_mtime < started - 3600:
                     path.unlink(missing_ok=True)
-            elif path.suffix != ".headers":
+            elif path.suffix == ".headers":
+                # Named before its body, which a crash between the two never named.
+                if not path.with_suffix("").exists() and made.st_mtime < started - 3600:
+                    path.unlink(missing_ok=True)
+            else:
                 if not path.name.startswith(token) and made.st_mtime < started:
                     self.remove(path)
                 else:

@@ -205,6 +205,8 @@ def test_a_download_is_kept_and_the_next_reader_is_sent_it_after_one_query(clien
     assert json.loads(brotli.decompress(sent))["entries"]
     for name in ("Content-Type", "Content-Encoding", "Content-Disposition", "ETag", "Vary"):
         assert again[name] == first[name]
+    # Nothing of the file's own name (FileResponse would guess from it).
+    assert {name.lower() for name in again.headers} == {name.lower() for name in first.headers} | {"content-length"}
     assert again["Content-Length"] == str(len(sent))
 
 
