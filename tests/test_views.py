@@ -27,6 +27,7 @@ from talks.models import (
     Talk,
     TimelineEntry,
 )
+from talks.views import talk as talk_views
 
 from .builders import make_delegation, make_party, make_person, make_talk, make_topic
 from .pages import ASTANA, FRAGMENTS, HTML, HTMX, PAGES, body, names
@@ -104,6 +105,37 @@ def test_delegations_are_grouped_by_role_with_posts_and_component_groups(client,
     assert "Ambassador to Kazakhstan" in page
     assert "At least 15 militant groups , including Faylaq al-Sham , Free Syrian Army" in page
     assert "High Negotiations Committee , Jaish al-Mujahideen" in page
+
+
+def section_of(html: str, name: str) -> str:
+    return html.split(f'<section id="{name}"')[1].split("\n  </section>")[0]
+
+
+def test_a_talks_page_shows_its_first_delegations_negotiating_parties_first_and_links_to_all(
+    client, seeded, monkeypatch
+):
+    monkeypatch.setattr(talk_views, "TALK_DELEGATIONS", 3)
+    section = section_of(body(client.get(ASTANA)), "delegations")
+    assert section.count('<li class="delegation"') == 3
+    assert "Negotiating parties" in section
+    assert "Observers" not in section
+    assert f'The first 3 of 7 delegations, negotiating parties first: <a href="{ASTANA}delegations/">all 7' in section
+
+
+def test_a_talks_page_shows_its_first_entries_and_links_to_all_on_the_timeline(client, seeded, monkeypatch):
+    talk = Talk.objects.get(slug="astana-2017-01")
+    count = TimelineEntry.objects.filter(talk=talk).count()
+    monkeypatch.setattr(talk_views, "TALK_ENTRIES", 2)
+    section = section_of(body(client.get(ASTANA)), "timeline")
+    assert section.count('<li class="entry ') == 2
+    assert f'The first 2 of {count} entries: <a href="/timeline/?talk=astana-2017-01">all {count}' in section
+
+
+def test_a_talks_page_with_few_entries_and_delegations_shows_them_all_without_a_note(client, seeded):
+    html = body(client.get(ASTANA))
+    assert section_of(html, "delegations").count('<li class="delegation"') == 7
+    assert 'negotiating parties first: <a href="' not in html
+    assert 'entries: <a href="/timeline/?talk=' not in html
 
 
 def test_positions_show_both_sides_with_their_sources(client, seeded):
