@@ -122,20 +122,19 @@ def test_a_talks_page_shows_its_first_delegations_negotiating_parties_first_and_
     assert f'The first 3 of 7 delegations, negotiating parties first: <a href="{ASTANA}delegations/">all 7' in section
 
 
-def test_a_talks_page_shows_its_first_entries_and_links_to_all_on_the_timeline(client, seeded, monkeypatch):
+def test_a_talks_page_lists_every_entry_for_the_sessions_addresses_are_anchors_on_it(client, seeded, monkeypatch):
+    monkeypatch.setattr(talk_views, "TALK_DELEGATIONS", 1)
     talk = Talk.objects.get(slug="astana-2017-01")
-    count = TimelineEntry.objects.filter(talk=talk).count()
-    monkeypatch.setattr(talk_views, "TALK_ENTRIES", 2)
     section = section_of(body(client.get(ASTANA)), "timeline")
-    assert section.count('<li class="entry ') == 2
-    assert f'The first 2 of {count} entries: <a href="/timeline/?talk=astana-2017-01">all {count}' in section
+    assert section.count('<li class="entry ') == TimelineEntry.objects.filter(talk=talk).count()
+    for session in talk.sessions.all():
+        assert f'id="{session.get_absolute_url().split("#")[1]}"' in section
 
 
-def test_a_talks_page_with_few_entries_and_delegations_shows_them_all_without_a_note(client, seeded):
+def test_a_talks_page_with_few_delegations_shows_them_all_without_a_note(client, seeded):
     html = body(client.get(ASTANA))
     assert section_of(html, "delegations").count('<li class="delegation"') == 7
     assert 'negotiating parties first: <a href="' not in html
-    assert 'entries: <a href="/timeline/?talk=' not in html
 
 
 def test_positions_show_both_sides_with_their_sources(client, seeded):

@@ -27,10 +27,10 @@ ROLES = {
 }
 
 
-# What a talk's page shows of lists that grow with the talk; the rest is a
-# link away (the timeline filtered to the talk, the delegations' own page).
-# At scale 1,000 a large talk's 44 delegations were 230 KB of its 370 KB.
-TALK_ENTRIES = 25
+# The delegations a talk's page shows; all of them are a link away, on
+# their own page. At scale 1,000 a large talk's 44 delegations were 230 KB
+# of its 370 KB. (Its entries are all listed: a session's address is an
+# anchor on this page.)
 TALK_DELEGATIONS = 12
 
 
@@ -87,8 +87,7 @@ def talk_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         slug=slug,
     )
-    entries = list(TimelineEntry.objects.filter(talk=talk).for_display()[:TALK_ENTRIES])
-    entry_count = len(entries) if len(entries) < TALK_ENTRIES else TimelineEntry.objects.filter(talk=talk).count()
+    entries = list(TimelineEntry.objects.filter(talk=talk).for_display())
     delegation_groups = delegations_of(talk, TALK_DELEGATIONS)
     shown = sum(len(group) for _, group in delegation_groups)
     return render(
@@ -97,7 +96,7 @@ def talk_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "talk": talk,
             "entries": entries,
-            # A mark leads to its entry on this page, if it is listed here; a zoom, to the timeline of this talk.
+            # Every mark leads to its entry on this page; a zoom, to the timeline of this talk.
             "overview": overview(
                 TimelineEntry.objects.filter(talk=talk),
                 QueryDict(f"talk={talk.slug}"),
@@ -105,7 +104,6 @@ def talk_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 reverse("timeline"),
                 name=f"the {talk.name}",
             ),
-            "entry_count": entry_count,
             "delegation_groups": delegation_groups,
             "delegations_shown": shown,
             "delegation_count": shown if shown < TALK_DELEGATIONS else talk.delegations.published().count(),
