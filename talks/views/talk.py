@@ -106,7 +106,8 @@ def talk_detail(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             "delegation_groups": delegation_groups,
             "delegations_shown": shown,
-            "delegation_count": shown if shown < TALK_DELEGATIONS else talk.delegations.published().count(),
+            # Counted always, so that the page asks as many queries whatever the talk's size.
+            "delegation_count": talk.delegations.published().count(),
             "matrix": matrix_of(list(talk.positions.for_matrix())),
         },
     )
