@@ -114,20 +114,20 @@ class ReaderCacheMiddleware:
         if etag in parse_etags(request.headers.get("If-None-Match", "")):
             return self.label(HttpResponseNotModified(), etag, version)
         key = f"parley:page:{version.token}:{variant}"
+        downloads = Downloads()
         stored = cache.get(key)
         if stored is not None:
             status, headers, content = stored
             response = HttpResponse(content, status=status)
             for name, value in headers:
                 response[name] = value
-        elif (response := Downloads().open(version.token, variant)) is None:
+        elif (response := downloads.open(version.token, variant)) is None:
             response = self.get_response(request)
             if self.keepable(request, response):
                 headers = [(name, value) for name, value in response.items() if name.lower() != "content-length"]
                 if response.streaming:
-                    response.streaming_content = Downloads().keep(
-                        version.token, variant, headers, response.streaming_content
-                    )
+                    chunks = response.streaming_content
+                    response.streaming_content = downloads.keep(version.token, variant, headers, chunks)
                 else:
                     cache.set(key, (response.status_code, headers, response.content), settings.READER_CACHE_SECONDS)
         if response.status_code == 200:
