@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from types import SimpleNamespace
 
 import brotli
 import psycopg
@@ -15,6 +17,8 @@ from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from talks import middleware
+from talks.middleware import Downloads
 from talks.models import DataVersion, Party
 
 from .builders import make_editor
@@ -260,6 +264,77 @@ def test_a_folder_that_cannot_be_written_costs_the_copy_not_the_download(client,
     assert response.status_code == 200
     assert json.loads(body)["entries"]
     assert download(client, "/timeline.json")[1] == body
+
+
+class Builds:
+    """Downloads being built as readers ask for the same one together: the
+    first reader's build, held after its first chunk, and a second
+    reader's, in a thread of its own, as a gunicorn worker's thread would
+    ask (its own chunks are recorded if they are ever made)."""
+
+    def __init__(self, monkeypatch):
+        self.made = []
+        self.waiting = threading.Event()
+        real = middleware.time
+
+        def pause(seconds):
+            self.waiting.set()
+            real.sleep(seconds)
+
+        monkeypatch.setattr(middleware, "time", SimpleNamespace(time=real.time, monotonic=real.monotonic, sleep=pause))
+
+    def chunks(self, name: str):
+        self.made.append(name)
+        yield f"{name}: one, ".encode()
+        yield f"{name}: two".encode()
+
+    def keep(self, name: str):
+        return Downloads().keep("v1", "variant", [("Content-Type", "application/json")], self.chunks(name))
+
+    def second(self) -> list:
+        """The second reader's download, once its thread has finished."""
+        body = []
+        thread = threading.Thread(target=lambda: body.append(b"".join(self.keep("second"))))
+        thread.start()
+        assert self.waiting.wait(5), "the second reader did not wait"
+        self.thread = thread
+        return body
+
+
+def test_readers_who_ask_while_a_download_is_built_wait_for_it_and_build_nothing(downloads, monkeypatch):
+    builds = Builds(monkeypatch)
+    first = builds.keep("first")
+    sent = [next(first)]
+    second = builds.second()
+    sent += list(first)
+    builds.thread.join(5)
+    assert second == [b"".join(sent)] == [b"first: one, first: two"]
+    assert builds.made == ["first"]
+    assert not [path for path in downloads.iterdir() if path.name.startswith(".")]
+
+
+def test_a_reader_waiting_for_a_build_the_builder_abandons_builds_it_itself(downloads, monkeypatch):
+    builds = Builds(monkeypatch)
+    first = builds.keep("first")
+    next(first)
+    second = builds.second()
+    first.close()
+    builds.thread.join(5)
+    assert second == [b"second: one, second: two"]
+    assert builds.made == ["first", "second"]
+    assert (downloads / "v1-variant").read_bytes() == second[0]
+
+
+def test_a_reader_waits_for_another_build_no_longer_than_the_limit(downloads, monkeypatch):
+    monkeypatch.setattr(middleware, "BUILD_WAIT", 0.1)
+    builds = Builds(monkeypatch)
+    first = builds.keep("first")
+    next(first)
+    second = builds.second()
+    builds.thread.join(5)
+    assert second == [b"second: one, second: two"]
+    assert b"".join(first) == b"first: two"
+    assert builds.made == ["first", "second"]
 
 
 def test_admin_pages_are_not_compressed_for_their_csrf_tokens_sake(client, db):
