@@ -245,7 +245,8 @@ def counted(rows, value: str, label: str) -> list[tuple[str, str, int]]:
 def linked_counts(links: QuerySet, name: str, limit: int | None) -> list[tuple[str, str, int]]:
     """(slug, name, count) of the published records that these links (rows
     of a timeline entry's many-to-many table) lead to by their field `name`,
-    most first: how many entries each party or topic would give.
+    most first, then by name: how many entries each party or topic would
+    give.
 
     Counted by key before the records are joined and kept if published, so
     that whether a record has a citation is asked once a record, not once a
@@ -257,6 +258,8 @@ def linked_counts(links: QuerySet, name: str, limit: int | None) -> list[tuple[s
     model = field_.related_model
     grouped = links.order_by().values(field_.attname).annotate(n=Count("*"))
     inner, params = grouped.query.sql_with_params()
+    if limit is not None and (top := _top_linked(model, inner, params, limit)) is not None:
+        return top
     quote = connection.ops.quote_name
     table, key, pk = quote(model._meta.db_table), quote(field_.attname), quote(model._meta.pk.column)
     citations = quote(Citation._meta.db_table)
@@ -272,6 +275,46 @@ def linked_counts(links: QuerySet, name: str, limit: int | None) -> list[tuple[s
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(slug, label, n) for slug, label, n in cursor.fetchall()]
+
+
+# More records than this tied for the top counts: counted in one query.
+TOP_CANDIDATES = 200
+
+
+def _top_linked(model, grouped: str, params: tuple, limit: int) -> list[tuple[str, str, int]] | None:
+    """The first `limit` of linked_counts, from the records whose count is
+    among the `limit` largest (ties included), asked whether they are
+    published; None when that cannot tell (too many tied, or some of them
+    drafts and more records to go). PostgreSQL asked it of every linked
+    record, hashing all 24,000 party citations, before it sorted: the
+    party facet of the timeline at scale 1,000 took 40 to 50 ms, 7 to 12
+    this way."""
+    sql = (
+        f"WITH c AS ({grouped}) SELECT c.*, (SELECT COUNT(*) FROM c) FROM c "
+        "WHERE c.n >= (SELECT MIN(t.n) FROM (SELECT n FROM c ORDER BY n DESC LIMIT %s) t)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, limit))
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    if len(rows) > TOP_CANDIDATES:
+        return None
+    counts = {key: n for key, n, _ in rows}
+    published = model.objects.published().filter(pk__in=counts).order_by("name").values_list("pk", "slug", "name")
+    # A stable sort: records of one count stay in the database's order of names.
+    found = sorted(((slug, label, counts[pk]) for pk, slug, label in published), key=lambda row: -row[2])
+    if len(found) >= limit or len(rows) == rows[0][2]:
+        return found[:limit]
+    return None
+
+
+def entry_links(through, entries: QuerySet) -> QuerySet:
+    """The links of these timeline entries; of every entry when none is
+    filtered out, rather than asking of each link whether its entry is
+    among all of them (a third of the party facet's time on SQLite)."""
+    links = through.objects.all()
+    return links.filter(timelineentry__in=entries.values("pk")) if entries.query.has_filters() else links
 
 
 def _day(date: datetime.date) -> str:
@@ -335,8 +378,7 @@ class TimelineFilter(FilterForm):
         return f"involving {party}"
 
     def facet_party(self, entries: QuerySet, limit: int | None) -> list:
-        links = TimelineEntry.parties.through.objects.filter(timelineentry__in=entries.values("pk"))
-        return linked_counts(links, "party", limit)
+        return linked_counts(entry_links(TimelineEntry.parties.through, entries), "party", limit)
 
     def filter_topic(self, entries: QuerySet, topic: Topic) -> QuerySet:
         return entries.filter(topics=topic)
@@ -345,8 +387,7 @@ class TimelineFilter(FilterForm):
         return f"on {topic}"
 
     def facet_topic(self, entries: QuerySet, limit: int | None) -> list:
-        links = TimelineEntry.topics.through.objects.filter(timelineentry__in=entries.values("pk"))
-        return linked_counts(links, "topic", limit)
+        return linked_counts(entry_links(TimelineEntry.topics.through, entries), "topic", limit)
 
     def filter_start(self, entries: QuerySet, start: datetime.date) -> QuerySet:
         return entries.filter(last_day__gte=start)

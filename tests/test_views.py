@@ -5,14 +5,20 @@ import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.staticfiles import finders
-from django.db import connection
+from django.db import connection, transaction
 from django.templatetags.static import static
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
+from talks import forms
 from talks.models import (
     Alias,
     Citation,
@@ -29,7 +35,7 @@ from talks.models import (
 )
 from talks.views import talk as talk_views
 
-from .builders import make_delegation, make_party, make_person, make_talk, make_topic
+from .builders import cite, make_delegation, make_party, make_person, make_source, make_talk, make_topic
 from .pages import ASTANA, FRAGMENTS, HTML, HTMX, PAGES, body, names
 
 pytestmark = pytest.mark.django_db
@@ -549,6 +555,47 @@ def test_timeline_facets_count_what_each_value_would_give(client, seeded):
     assert re.search(r"Kazakhstan</a> <span class=\"facet__count\">2</span>", facet)
     assert "party=kazakhstan" in facet
     assert "status=held" in facet
+
+
+@given(
+    links=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 6)), max_size=30),
+    drafts=st.sets(st.integers(0, 6)),
+    limit=st.integers(1, 5),
+    candidates=st.integers(1, 8),
+    filtered=st.booleans(),
+)
+@hypothesis_settings(max_examples=100, deadline=None)
+def test_a_facets_top_values_are_the_first_of_all_its_values(links, drafts, limit, candidates, filtered):
+    """The top values, counted among the most linked records only, are the
+    first of every value counted: most entries first, then by name, drafts
+    left out, however many records tie or are drafts."""
+    with transaction.atomic():
+        source = make_source()
+        names = ["Beta", "alpha", "Alpha", "gamma", "Beta", "Zeta", "delta"]
+        parties = [make_party(name=name) for name in names]
+        for number, party in enumerate(parties):
+            if number not in drafts:
+                cite(party, source, "The talks opened")
+        kind = ContentType.objects.get_for_model(Talk)
+        entries = [
+            TimelineEntry.objects.create(
+                content_type=kind,
+                object_id=number,
+                kind="talk",
+                status="held",
+                title=f"Talks {number}",
+                anchor=f"talks-{number}",
+                url=f"/talks/{number}/",
+            )
+            for number in range(6)
+        ]
+        for entry, party in set(links):
+            entries[entry].parties.add(parties[party])
+        chosen = TimelineEntry.objects.filter(pk__in=[entry.pk for entry in entries[::2]])
+        through = forms.entry_links(TimelineEntry.parties.through, chosen if filtered else TimelineEntry.objects.all())
+        with patch.object(forms, "TOP_CANDIDATES", candidates):
+            assert forms.linked_counts(through, "party", limit) == forms.linked_counts(through, "party", None)[:limit]
+        transaction.set_rollback(True)
 
 
 def test_timeline_empty_result_says_what_to_change(client, seeded):
