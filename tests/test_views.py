@@ -613,6 +613,19 @@ def test_talks_list_filters_by_year_place_and_party(client, seeded):
     assert "Showing 1 talk involving United States." in page
 
 
+@pytest.mark.parametrize("other", [{}, {"place": "geneva"}], ids=["alone", "with-a-place"])
+def test_the_talks_party_facet_counts_what_each_party_gives_drafts_left_out(client, seeded, other):
+    draft = make_talk(name="A draft talk, not yet sourced")
+    make_delegation(talk=draft, party=Party.objects.get(slug="russia"))
+    html = client.get("/talks/", other).content.decode()
+    facet = html.split(">Party</h3>")[1].split("</section>")[0]
+    counts = re.findall(r'href="[^"]*party=([\w-]+)[^>]*>[^<]+</a> <span class="facet__count">(\d+)</span>', facet)
+    assert counts
+    for slug, count in counts:
+        shown = text_of(client.get("/talks/", {**other, "party": slug}))
+        assert f"Showing {count} talk{'' if count == '1' else 's'} " in shown
+
+
 BAD_INPUT = [
     ("/timeline/?party=nobody", "The party filter “nobody” was ignored: there is no party"),
     ("/timeline/?start=2017-02-30", "The from filter “2017-02-30” was ignored: enter a valid date."),
