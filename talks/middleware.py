@@ -8,7 +8,8 @@ the normalised query, the HTMX headers and the encoding.
 
 Downloads: a streamed response (open data, a whole timeline as JSON or CSV)
 is too large for the cache; it is written to a file as it goes out, and
-later readers of the same version are sent the file.
+later readers of the same version are sent the file (those who ask while
+it is written wait for it).
 
 CompressionMiddleware: reader pages and open data in brotli where the client
 takes it, else gzip; never the admin's pages, whose CSRF tokens compression
@@ -185,10 +186,14 @@ class Downloads:
         self.directory = Path(settings.READER_DOWNLOADS_DIR)
         self.budget = settings.READER_DOWNLOADS_BYTES
 
+    def body(self, token: str, variant: str) -> Path:
+        """Where the download of this version and variant is kept."""
+        return self.directory / f"{token}-{variant}"
+
     def open(self, token: str, variant: str) -> FileResponse | None:
         if not self.budget:
             return None
-        body = self.directory / f"{token}-{variant}"
+        body = self.body(token, variant)
         try:
             # The headers are named before the body, so a body has them.
             headers = json.loads(body.with_suffix(".headers").read_text())
@@ -224,9 +229,8 @@ class Downloads:
         held = False
         try:
             held = self.wait_for(lock)
-            kept = self.directory / f"{token}-{variant}"
             try:
-                body = open(kept, "rb")  # noqa: SIM115 (closed below)
+                body = open(self.body(token, variant), "rb")  # noqa: SIM115 (closed below)
             except OSError:
                 body = None
             if body is None:
@@ -287,7 +291,7 @@ class Downloads:
             if out is not None:
                 try:
                     out.close()
-                    body = self.directory / f"{token}-{variant}"
+                    body = self.body(token, variant)
                     written = Path(part).with_suffix(".headers")
                     written.write_text(json.dumps(headers))
                     os.replace(written, body.with_suffix(".headers"))
