@@ -128,8 +128,7 @@ def test_a_talks_page_shows_its_first_delegations_negotiating_parties_first_and_
     assert f'The first 3 of 7 delegations, negotiating parties first: <a href="{ASTANA}delegations/">all 7' in section
 
 
-def test_a_talks_page_lists_every_entry_for_the_sessions_addresses_are_anchors_on_it(client, seeded, monkeypatch):
-    monkeypatch.setattr(talk_views, "TALK_DELEGATIONS", 1)
+def test_a_talks_page_lists_every_entry_for_the_sessions_addresses_are_anchors_on_it(client, seeded):
     talk = Talk.objects.get(slug="astana-2017-01")
     section = section_of(body(client.get(ASTANA)), "timeline")
     assert section.count('<li class="entry ') == TimelineEntry.objects.filter(talk=talk).count()
