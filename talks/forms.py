@@ -326,6 +326,7 @@ class TimelineFilter(FilterForm):
     kind = forms.ChoiceField(required=False, label="Kind", choices=[("", "Any kind"), *TimelineEntry.KINDS.items()])
     status = forms.ChoiceField(required=False, label="Status", choices=[("", "Any status"), *TimelineEntry.STATUSES])
     talk = RecordField(Talk.objects.published(), "Talk", "talk", "timeline")
+    process = RecordField(Process.objects.published(), "Process", "process", "timeline")
     party = RecordField(Party.objects.published(), "Party", "party", "timeline")
     topic = RecordField(Topic.objects.published(), "Topic", "topic", "timeline")
     start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
@@ -370,6 +371,12 @@ class TimelineFilter(FilterForm):
     def facet_talk(self, entries: QuerySet, limit: int | None) -> list:
         rows = entries.filter(talk__isnull=False).order_by().values("talk__slug", "talk__name")
         return counted(rows.annotate(n=Count("pk")).order_by("-n", "talk__name")[:limit], "talk__slug", "talk__name")
+
+    def filter_process(self, entries: QuerySet, process: Process) -> QuerySet:
+        return entries.filter(process=process)
+
+    def describe_process(self, process: Process) -> str:
+        return f"in the {process}"
 
     def filter_party(self, entries: QuerySet, party: Party) -> QuerySet:
         return entries.filter(parties=party)

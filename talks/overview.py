@@ -15,8 +15,8 @@ desktop's, with its text at the size it was written in.
 
 Many entries (a hundred talks over ten years) would be a thicket: past a
 few dozen, the overview counts the entries by process and by year (or
-month), each count a link that zooms the timeline to that year or month,
-an ordinary URL (the filter's own From and To dates). The zoom links are
+month), each count a link that zooms the timeline to that process and
+year or month, an ordinary URL (the filter's own Process, From and To). The zoom links are
 repeated under the picture as a list.
 """
 
@@ -358,8 +358,9 @@ NO_TALK_KEY, NO_PROCESS_KEY, OTHERS_KEY = -1, 0, -2
 
 def groups_of(entries: QuerySet, scale: Scale, query: QueryDict, link_to: str, yearly: bool) -> tuple[list[Lane], int]:
     """The entries counted by process and by year or month, in the
-    database; each count a link that zooms in on its year or month. The
-    processes with most entries have a lane each, the rest share one."""
+    database; each count a link that zooms in on its process's year or
+    month. The processes with most entries have a lane each, the rest
+    share one, whose counts zoom in on the year or month of every process."""
     entries = entries.order_by().annotate(
         key=Case(
             When(talk__isnull=True, then=Value(NO_TALK_KEY)),
@@ -375,15 +376,20 @@ def groups_of(entries: QuerySet, scale: Scale, query: QueryDict, link_to: str, y
         lane_of = Case(When(key__in=largest, then="key"), default=Value(OTHERS_KEY), output_field=IntegerField())
     else:
         lane_of = F("key")
-    names = dict(Process.objects.filter(pk__in=[key for key in largest if key > 0]).values_list("pk", "name"))
+    processes = list(
+        Process.objects.filter(pk__in=[key for key in largest if key > 0]).values_list("pk", "name", "slug")
+    )
+    names = {pk: name for pk, name, _ in processes}
     names |= {NO_TALK_KEY: NO_TALK, NO_PROCESS_KEY: NO_PROCESS, OTHERS_KEY: OTHERS}
+    # A process's counts zoom into that process; the other lanes' into the period alone.
+    zooms = {pk: Zoomer(query, link_to, process=slug) for pk, _, slug in processes}
+    every = Zoomer(query, link_to)
     rows = (
         entries.annotate(lane=lane_of, period=F("first_year") if yearly else F("first_month"))
         .values("lane", "period")
         .annotate(n=Count("pk"), planned=Count("pk", filter=Q(status="planned")))
         .order_by("period", "lane")
     )
-    zoom = Zoomer(query, link_to)
     lanes: dict[str, Lane] = {}
     for row in rows:
         process = names[row["lane"]]
@@ -394,7 +400,11 @@ def groups_of(entries: QuerySet, scale: Scale, query: QueryDict, link_to: str, y
         last = period.replace(month=12, day=31) if yearly else month_end(period)
         x, width = scale.span(period, last)
         words = str(period.year) if yearly else f"{period:%B %Y}"
-        label = f"{words}: {row['n']} entr{'y' if row['n'] == 1 else 'ies'} in {process}, zoom in"
+        counted = f"{words}: {row['n']} entr{'y' if row['n'] == 1 else 'ies'} in {process}"
+        if zoom := zooms.get(row["lane"]):
+            label = f"{counted}, zoom in"
+        else:
+            zoom, label = every, f"{counted}, zoom in on all of {words}"
         lane.groups.append(Group(label, zoom(period, last), row["n"], row["planned"], x, width, period))
     y = AXIS
     ordered = sorted(lanes.values(), key=lambda lane: (lane.label in (NO_PROCESS, NO_TALK, OTHERS), lane.groups[0].x))
@@ -407,13 +417,15 @@ def groups_of(entries: QuerySet, scale: Scale, query: QueryDict, link_to: str, y
 
 
 class Zoomer:
-    """The timeline with the same filters, from `first` to `last`: the
-    query encoded once, the dates (which need no quoting) put in after. The
+    """The timeline with the same filters (and those given as `also`),
+    from `first` to `last`: the query encoded once, the dates (which need no quoting) put in after. The
     markers hold a NUL, which no applied filter can (forms refuse it)."""
 
-    def __init__(self, query: QueryDict, link_to: str):
+    def __init__(self, query: QueryDict, link_to: str, **also: str):
         chosen = query.copy()
         chosen.pop("page", None)
+        for name, value in also.items():
+            chosen[name] = value
         chosen["start"], chosen["end"] = "\x00start", "\x00end"
         self.pattern = f"{link_to}?{chosen.urlencode()}"
 

@@ -11,7 +11,7 @@ import pytest
 
 from talks import timeline
 from talks.models import Citation, Process, Session, Source, Talk, TimelineEntry
-from talks.overview import MOST_LANES
+from talks.overview import MOST_LANES, NO_PROCESS, NO_TALK, OTHERS
 
 from .builders import make_session, make_talk
 from .pages import ASTANA, HTMX
@@ -176,12 +176,12 @@ def test_a_hundred_talks_over_ten_years_are_counted_by_process_and_year_each_cou
     counts = [int(text.text) for text in svg.iter(f"{SVG}text") if "ov-count" in classes(text)]
     assert sum(counts) == TimelineEntry.objects.count()
     zooms = {link.get("href") for link in svg.iter(f"{SVG}a")}
-    assert "/timeline/?start=2015-01-01&end=2015-12-31" in zooms
+    assert "/timeline/?process=process-0&start=2015-01-01&end=2015-12-31" in zooms
     for href in zooms:
         assert client.get(href).status_code == 200
 
 
-def test_past_fifteen_processes_the_smallest_share_one_lane_whose_counts_are_theirs(client, seeded):
+def twenty_processes() -> None:
     source = Source.objects.get()
     # Process n has n + 1 talks, each a year apart: twenty processes, 210 talks.
     processes = Process.objects.bulk_create(Process(name=f"Process {n:02}", slug=f"process-{n}") for n in range(20))
@@ -201,6 +201,10 @@ def test_past_fifteen_processes_the_smallest_share_one_lane_whose_counts_are_the
         Citation(fact=fact, source=source, excerpt="Astana", about=[]) for fact in [*processes, *talks]
     )
     timeline.rebuild()
+
+
+def test_past_fifteen_processes_the_smallest_share_one_lane_whose_counts_are_theirs(client, seeded):
+    twenty_processes()
     svg = picture(client.get("/timeline/").content.decode())
     counts = {}
     for lane in list(svg.iter(f"{SVG}g"))[1:]:
@@ -211,6 +215,39 @@ def test_past_fifteen_processes_the_smallest_share_one_lane_whose_counts_are_the
     # The five smallest, and the seed's few entries.
     dated = TimelineEntry.objects.filter(first_day__isnull=False).count()
     assert counts["Other processes"] == dated - sum(n + 1 for n in range(5, 20)) >= sum(n + 1 for n in range(5))
+
+
+def test_a_count_leads_to_the_entries_it_counts(client, seeded):
+    """Clicked as a reader would: a process's count opens that process's
+    entries of that year, as many as it said; the shared lane's count says
+    that it opens the year of every process, and does."""
+    twenty_processes()
+    svg = picture(client.get("/timeline/").content.decode())
+    by_year: dict[str, int] = {}
+    groups = []
+    for link in svg.iter(f"{SVG}a"):
+        label = link.find(f"{SVG}title").text
+        count = int(next(text.text for text in link.iter(f"{SVG}text") if "ov-count" in classes(text)))
+        year = label.split(":", 1)[0]
+        by_year[year] = by_year.get(year, 0) + count
+        groups.append((label, count, link.get("href")))
+
+    def of_no_process(label: str) -> bool:
+        return any(f" in {lane}, " in label for lane in (NO_PROCESS, NO_TALK, OTHERS))
+
+    assert 0 < sum(of_no_process(label) for label, _, _ in groups) < len(groups)
+    for label, count, href in groups:
+        html = client.get(href).content.decode()
+        shown = int(re.search(r"Showing (\d+) entr", html).group(1))
+        year = label.split(":", 1)[0]
+        if of_no_process(label):
+            assert label.endswith(f", zoom in on all of {year}")
+            assert shown == by_year[year]
+        else:
+            assert label.endswith(", zoom in")
+            assert shown == count, label
+            process = label.split(" in ", 1)[1].removesuffix(", zoom in")
+            assert f"in the {process}" in html
 
 
 def test_zooming_into_a_year_draws_its_entries_and_offers_its_months(client, seeded):

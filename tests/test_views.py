@@ -892,9 +892,9 @@ def test_a_long_list_comes_a_page_at_a_time_with_links_between_pages(client, see
 # Records named by typing: a text box with suggestions, not a dropdown of every record.
 
 
-def test_the_timelines_talk_party_and_topic_are_text_boxes_not_dropdowns_of_every_record(client, seeded):
+def test_the_timelines_talk_process_party_and_topic_are_text_boxes_not_dropdowns_of_every_record(client, seeded):
     html = client.get("/timeline/").content.decode()
-    for name in ("talk", "party", "topic"):
+    for name in ("talk", "process", "party", "topic"):
         assert f'<select name="{name}"' not in html
         assert re.search(rf'<input type="search" name="{name}"[^>]*hx-get="/suggest/', html)
     assert 'value="syrian-opposition"' not in html
@@ -908,6 +908,14 @@ def test_a_party_named_by_any_of_its_names_filters_the_timeline(client, seeded, 
     assert 'value="Syrian opposition"' in response.content.decode()
     fragment = client.get("/timeline/", {"party": typed}, **HTMX)
     assert fragment["HX-Push-Url"] == "/timeline/?party=syrian-opposition"
+
+
+def test_a_process_named_in_the_timelines_filter_shows_the_entries_of_its_talks(client, seeded):
+    response = client.get("/timeline/", {"process": "Astana process", "kind": "talk"})
+    assert "Showing 1 entry of kind “Talks” in the Astana process." in text_of(response)
+    assert 'value="Astana process"' in response.content.decode()
+    html = client.get("/suggest/process/", {"listing": "timeline", "field": "process", "process": "astan"}).content
+    assert b'href="/timeline/?process=astana-process"' in html
 
 
 def test_a_name_that_fits_no_record_is_reported(client, seeded):
