@@ -1150,10 +1150,11 @@ class Claim(Cited):
 
 class TimelineEntryQuerySet(models.QuerySet):
     def for_display(self):
-        """With what an entry shows: its talk, its published parties, and its
-        record with the record's citations and their sources."""
+        """With what an entry shows: its talk, its parties (published, as
+        every entry's are: talks/timeline.py), and its record with the
+        record's citations and their sources."""
         return self.select_related("talk", "content_type").prefetch_related(
-            Prefetch("parties", queryset=Party.objects.published()),
+            "parties",
             GenericPrefetch("fact", [Talk.objects.cited(), Session.objects.cited(), Milestone.objects.cited()]),
         )
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Model, Prefetch
+from django.db.models import Model, Prefetch, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
@@ -128,23 +128,29 @@ def entry_of(record: Talk | Session | Milestone) -> tuple[dict, list[Party], lis
 
 
 def _records(model: type[Model]):
-    """The published records of a kind, with what their entries show; a
-    session or milestone of a draft talk is left out with its talk."""
+    """The published records of a kind, with what their entries show: their
+    published parties and topics (by published delegations and positions),
+    so that a reader's page needs not ask again of each whether it is
+    published, nor text search find a draft's name. A session or milestone
+    of a draft talk is left out with its talk."""
     queryset = model.objects.published()
+    parties, topics = Party.objects.published(), Topic.objects.published()
+    positions = Position.objects.published().filter(Topic.objects.sourced("topic_id")).select_related("topic")
     if model is Talk:
+        delegations = Delegation.objects.published().filter(Party.objects.sourced("party_id"))
         return queryset.prefetch_related(
-            "convened_by",
-            "hosted_by",
-            "mediated_by",
-            Prefetch("delegations", queryset=Delegation.objects.published().select_related("party")),
-            Prefetch("positions", queryset=Position.objects.published().select_related("topic")),
+            Prefetch("convened_by", queryset=parties),
+            Prefetch("hosted_by", queryset=parties),
+            Prefetch("mediated_by", queryset=parties),
+            Prefetch("delegations", queryset=delegations.select_related("party")),
+            Prefetch("positions", queryset=positions),
         )
     queryset = queryset.select_related("talk").exclude(talk__in=Talk.objects.drafts())
     if model is Session:
         return queryset.prefetch_related(
-            "parties", Prefetch("positions", queryset=Position.objects.published().select_related("topic"))
+            Prefetch("parties", queryset=parties), Prefetch("positions", queryset=positions)
         )
-    return queryset.prefetch_related("parties", "topics")
+    return queryset.prefetch_related(Prefetch("parties", queryset=parties), Prefetch("topics", queryset=topics))
 
 
 def refresh(records: Iterable[Talk | Session | Milestone]) -> None:
@@ -225,10 +231,24 @@ def touched(instance: Model) -> list[Talk | Session | Milestone]:
         return [record for record in (instance.talk, instance.session) if record is not None]
     if isinstance(instance, Delegation):
         return [instance.talk]
-    if isinstance(instance, Party | Topic):
-        field = "parties" if isinstance(instance, Party) else "topics"
-        entries = TimelineEntry.objects.filter(**{field: instance}).select_related("content_type")
-        return [entry.fact for entry in entries if entry.fact is not None]
+    # A party's or topic's records found through the record, not the
+    # entries' links: those hold only what is published, and a citation
+    # may just have published it.
+    if isinstance(instance, Party):
+        talks = Q(convened_by=instance) | Q(hosted_by=instance) | Q(mediated_by=instance)
+        talks |= Q(pk__in=Delegation.objects.filter(party=instance).values("talk"))
+        return [
+            *Talk.objects.filter(pk__in=Talk.objects.filter(talks).values("pk")),
+            *instance.sessions.all(),
+            *instance.milestones.all(),
+        ]
+    if isinstance(instance, Topic):
+        stated = Position.objects.filter(topic=instance)
+        return [
+            *Talk.objects.filter(pk__in=stated.values("talk")),
+            *Session.objects.filter(pk__in=stated.values("session")),
+            *instance.milestones.all(),
+        ]
     return []
 
 

@@ -4,6 +4,7 @@ import datetime
 import importlib
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -18,6 +19,9 @@ from talks.models import (
     Talk,
     TimelineEntry,
 )
+
+from .builders import make_party, make_topic
+from .seed import load_seed
 
 about = importlib.import_module("talks.migrations.0003_citation_about_fields")
 
@@ -69,7 +73,7 @@ def test_the_timelines_stored_periods_and_processes_are_filled_in_on_a_site_with
     # On PostgreSQL this once failed: rows updated in the migration that
     # added the process key left its checks pending ("pending trigger events").
     executor = MigrationExecutor(connection)
-    before, after = [("talks", "0013_places")], executor.loader.graph.leaf_nodes()
+    before, after = [("talks", "0013_places")], [("talks", "0015_fill_timeline_overview")]
     executor.migrate(before)
     old = executor.loader.project_state(before).apps
     process = old.get_model("talks", "Process").objects.create(name="Astana process", slug="astana-process")
@@ -92,5 +96,29 @@ def test_the_timelines_stored_periods_and_processes_are_filled_in_on_a_site_with
     )
     executor = MigrationExecutor(connection)
     executor.migrate(after)
-    entry = TimelineEntry.objects.get(anchor="talk-astana")
+    entry = (
+        executor.loader.project_state(after).apps.get_model("talks", "TimelineEntry").objects.get(anchor="talk-astana")
+    )
     assert (entry.first_year, entry.first_month, entry.process_id) == (2017, datetime.date(2017, 1, 1), process.pk)
+    MigrationExecutor(connection).migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upgrading_remakes_a_timeline_that_linked_draft_parties_and_topics():
+    load_seed()
+    entry = TimelineEntry.objects.get(anchor="talk-astana-2017-01")
+    draft_party, draft_topic = make_party(name="Quiet Observers", slug="quiet-observers"), make_topic(name="wells")
+    # As the timeline was made before: every party and topic of the record, drafts too.
+    TimelineEntry.parties.through.objects.create(timelineentry=entry, party=draft_party)
+    TimelineEntry.topics.through.objects.create(timelineentry=entry, topic=draft_topic)
+    TimelineEntry.objects.filter(pk=entry.pk).update(text=f"{entry.text} quiet observers")
+    kept = set(TimelineEntry.objects.values_list("anchor", flat=True))
+    call_command("migrate", "talks", "0015", verbosity=0)
+    call_command("migrate", verbosity=0)
+    entry = TimelineEntry.objects.get(anchor="talk-astana-2017-01")
+    assert set(TimelineEntry.objects.values_list("anchor", flat=True)) == kept
+    assert draft_party not in entry.parties.all()
+    assert entry.parties.exists()
+    assert draft_topic not in entry.topics.all()
+    assert entry.topics.exists()
+    assert "quiet observers" not in entry.text

@@ -86,6 +86,8 @@ def test_entries_follow_changes_to_records_parties_topics_and_citations(seeded):
     )
     assert titles(topics=topic) == [], "a position without a source is a draft"
     Citation.objects.create(fact=position, note="Public record.")
+    assert titles(topics=topic) == [], "and so is a topic"
+    Citation.objects.create(fact=topic, note="Public record.")
     assert set(titles(topics=topic)) == {"Late session", talk.name}
 
     session.start_date = datetime.date(2017, 1, 24)
@@ -97,6 +99,32 @@ def test_entries_follow_changes_to_records_parties_topics_and_citations(seeded):
 
     Milestone.objects.get(slug="ceasefire-2016-12-30").delete()
     assert not TimelineEntry.objects.filter(anchor="milestone-ceasefire-2016-12-30").exists()
+
+
+def test_a_draft_party_joins_its_entries_when_a_citation_publishes_it_and_leaves_with_it(seeded):
+    talk = Talk.objects.get(slug="astana-2017-01")
+    session = Session.objects.get(talk=talk, sequence=1)
+    milestone = Milestone.objects.filter(talk=talk).first()
+    party = make_party(name="Quiet Observers", slug="quiet-observers")
+    talk.convened_by.add(party)
+    session.parties.add(party)
+    milestone.parties.add(party)
+    anchors = {f"talk-{talk.slug}", f"session-{session.pk}", f"milestone-{milestone.slug}"}
+
+    def involving() -> set[str]:
+        return set(TimelineEntry.objects.filter(parties=party).values_list("anchor", flat=True))
+
+    def naming() -> set[str]:
+        return set(TimelineEntry.objects.filter(text__contains="quiet observers").values_list("anchor", flat=True))
+
+    assert involving() == naming() == set(), "a draft's name is on no entry, nor found by the timeline's text"
+    citation = Citation.objects.create(fact=party, note="Public record.")
+    assert involving() == naming() == anchors
+    kept = snapshot()
+    timeline.rebuild()
+    assert snapshot() == kept
+    citation.delete()
+    assert involving() == naming() == set()
 
 
 def test_a_talk_that_becomes_a_draft_takes_its_sessions_off_the_timeline(seeded):
