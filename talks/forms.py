@@ -21,13 +21,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django import forms
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Concat, ExtractYear
 from django.http import QueryDict
 
-from .models import Citation, Party, Place, Position, Process, Talk, TimelineEntry, Topic
+from .models import Party, Place, Position, Process, Talk, TimelineEntry, Topic
 from .search import KINDS as SEARCHED
 from .text import fold
 
@@ -243,70 +242,28 @@ def counted(rows, value: str, label: str) -> list[tuple[str, str, int]]:
 
 
 def linked_counts(links: QuerySet, name: str, limit: int | None) -> list[tuple[str, str, int]]:
-    """(slug, name, count) of the published records that these links (rows
-    of a timeline entry's many-to-many table) lead to by their field `name`,
-    most first, then by name (and key): how many entries each party or
-    topic would give.
+    """(slug, name, count) of the records that these links (rows of a
+    timeline entry's many-to-many table, which link only published
+    records: talks/timeline.py) lead to by their field `name`, most first,
+    then by name (and key): how many entries each party or topic would give.
 
-    Counted by key before the records are joined and kept if published, so
-    that whether a record has a citation is asked once a record, not once a
-    link (the ORM cannot group in a subquery of the FROM clause): 46 ms to
-    14 ms for the party facet of the whole timeline at scale 1,000. Keeping
-    published records with `party__in=` instead made SQLite probe the
-    (entry, party) index for every pair of two IN lists: 16 s."""
+    Counted by key before the records are joined, so that each record is
+    read once, not once a link (the ORM cannot group in a subquery of the
+    FROM clause)."""
     field_ = links.model._meta.get_field(name)
     model = field_.related_model
     grouped = links.order_by().values(field_.attname).annotate(n=Count("*"))
     inner, params = grouped.query.sql_with_params()
-    if limit is not None and (top := _top_linked(model, inner, params, limit)) is not None:
-        return top
     quote = connection.ops.quote_name
     table, key, pk = quote(model._meta.db_table), quote(field_.attname), quote(model._meta.pk.column)
-    citations = quote(Citation._meta.db_table)
-    sql = (
-        f"SELECT r.slug, r.name, c.n FROM ({inner}) c JOIN {table} r ON r.{pk} = c.{key} "
-        f"WHERE EXISTS (SELECT 1 FROM {citations} ci WHERE ci.content_type_id = %s AND ci.object_id = r.{pk}) "
-        f"ORDER BY c.n DESC, r.name, r.{pk}"
-    )
-    params = (*params, ContentType.objects.get_for_model(model).pk)
+    sql = f"SELECT r.slug, r.name, c.n FROM ({inner}) c JOIN {table} r ON r.{pk} = c.{key} "
+    sql += f"ORDER BY c.n DESC, r.name, r.{pk}"
     if limit is not None:
         sql += " LIMIT %s"
-        params += (limit,)
+        params = (*params, limit)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [(slug, label, n) for slug, label, n in cursor.fetchall()]
-
-
-# More records than this tied for the top counts: counted in one query.
-TOP_CANDIDATES = 200
-
-
-def _top_linked(model, grouped: str, params: tuple, limit: int) -> list[tuple[str, str, int]] | None:
-    """The first `limit` of linked_counts, from the records whose count is
-    among the `limit` largest (ties included), asked whether they are
-    published; None when that cannot tell (too many tied, or some of them
-    drafts and more records to go). PostgreSQL asked it of every linked
-    record, hashing all 24,000 party citations, before it sorted: the
-    party facet of the timeline at scale 1,000 took 40 to 50 ms, 6 to 12
-    this way."""
-    sql = (
-        f"WITH c AS ({grouped}) SELECT c.*, (SELECT COUNT(*) FROM c) FROM c "
-        "WHERE c.n >= (SELECT MIN(t.n) FROM (SELECT n FROM c ORDER BY n DESC LIMIT %s) t)"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, limit))
-        rows = cursor.fetchall()
-    if not rows:
-        return []
-    if len(rows) > TOP_CANDIDATES:
-        return None
-    counts = {key: n for key, n, _ in rows}
-    published = model.objects.published().filter(pk__in=counts).order_by("name", "pk").values_list("pk", "slug", "name")
-    # A stable sort: records of one count stay in the database's order of names.
-    found = sorted(((slug, label, counts[pk]) for pk, slug, label in published), key=lambda row: -row[2])
-    if len(found) >= limit or len(rows) == rows[0][2]:
-        return found[:limit]
-    return None
+        return cursor.fetchall()
 
 
 def entry_links(through, entries: QuerySet) -> QuerySet:
