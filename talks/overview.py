@@ -16,8 +16,8 @@ desktop's, with its text at the size it was written in.
 Many entries (a hundred talks over ten years) would be a thicket: past a
 few dozen, the overview counts the entries by process and by year (or
 month), each count a link that zooms the timeline to that process and
-year or month, an ordinary URL (the filter's own Process, From and To). The zoom links are
-repeated under the picture as a list.
+year or month, an ordinary URL (the filter's own Process, From and To).
+The zoom links are repeated under the picture as a list.
 """
 
 import datetime
@@ -418,8 +418,9 @@ def groups_of(entries: QuerySet, scale: Scale, query: QueryDict, link_to: str, y
 
 class Zoomer:
     """The timeline with the same filters (and those given as `also`),
-    from `first` to `last`: the query encoded once, the dates (which need no quoting) put in after. The
-    markers hold a NUL, which no applied filter can (forms refuse it)."""
+    from `first` to `last`: the query encoded once, the dates (which need
+    no quoting) put in after. The markers hold a NUL, which no applied
+    filter can (forms refuse it)."""
 
     def __init__(self, query: QueryDict, link_to: str, **also: str):
         chosen = query.copy()

@@ -5,8 +5,8 @@ paginated in the database.
 
 A change to a talk, session or milestone, to what decides whether readers
 see it (its citations), or to what its entry shows (its parties and topics,
-their names, the positions that give it topics) refreshes the entries it
-touches, in the same transaction. Loads that bypass signals (bulk inserts)
+their names and citations, the positions that give it topics) refreshes the
+entries it touches, in the same transaction. Loads that bypass signals (bulk inserts)
 call rebuild().
 """
 
@@ -130,7 +130,7 @@ def entry_of(record: Talk | Session | Milestone) -> tuple[dict, list[Party], lis
 def _records(model: type[Model]):
     """The published records of a kind, with what their entries show: their
     published parties and topics (by published delegations and positions),
-    so that a reader's page needs not ask again of each whether it is
+    so that a reader's page need not ask again of each whether it is
     published, nor text search find a draft's name. A session or milestone
     of a draft talk is left out with its talk."""
     queryset = model.objects.published()
