@@ -116,7 +116,7 @@ def entry_record(request: HttpRequest, entry: TimelineEntry) -> dict:
         "end": entry.end.iso,
         "end_text": str(entry.end),
         "talk": entry.talk.name if entry.talk else "",
-        "parties": [party.name for party in entry.parties.all()],
+        "parties": [name for _, name in entry.party_names],
         "topics": [topic.name for topic in entry.topics.all()],
         "description": entry.description,
         "url": request.build_absolute_uri(entry.url),
@@ -127,7 +127,7 @@ def entry_record(request: HttpRequest, entry: TimelineEntry) -> dict:
         "edtf": interval(entry.start, entry.end),
         "talk_id": entry.talk.slug if entry.talk else "",
         "talk_url": absolute(request, entry.talk),
-        "party_ids": [party.slug for party in entry.parties.all()],
+        "party_ids": [slug for slug, _ in entry.party_names],
         "topic_ids": [topic.slug for topic in entry.topics.all()],
         "citations": citations_of(request, entry.citations),
     }

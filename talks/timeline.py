@@ -163,11 +163,29 @@ def refresh(records: Iterable[Talk | Session | Milestone]) -> None:
         kind = ContentType.objects.get_for_model(model)
         current = {record.pk: record for record in _records(model).filter(pk__in=keys)}
         TimelineEntry.objects.filter(content_type=kind, object_id__in=keys - current.keys()).delete()
+        entries = []
         for pk, record in current.items():
             fields, parties, topics = entry_of(record)
             entry, _ = TimelineEntry.objects.update_or_create(content_type=kind, object_id=pk, defaults=fields)
             entry.parties.set(parties)
             entry.topics.set(topics)
+            entries.append(entry)
+        name_parties(entries)
+
+
+def name_parties(entries: list[TimelineEntry]) -> None:
+    """Store each entry's parties as it shows them (TimelineEntry.party_names),
+    from its links, in the order the database gives parties by name."""
+    if not entries:
+        return
+    links = TimelineEntry.parties.through.objects.filter(timelineentry__in=[entry.pk for entry in entries])
+    rows = links.order_by("party__name", "party__pk").values_list("timelineentry_id", "party__slug", "party__name")
+    named: dict[int, list] = {entry.pk: [] for entry in entries}
+    for key, slug, name in rows:
+        named[key].append([slug, name])
+    for entry in entries:
+        entry.party_names = named[entry.pk]
+    TimelineEntry.objects.bulk_update(entries, ["party_names"])
 
 
 @transaction.atomic
@@ -194,6 +212,7 @@ def rebuild() -> None:
                 for entry, _, topics in made
                 for topic in topics
             )
+            name_parties([entry for entry, _, _ in made])
 
 
 def build_if_missing(sender=None, using="default", **kwargs) -> None:

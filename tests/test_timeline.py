@@ -30,6 +30,7 @@ def snapshot() -> dict:
             entry.process_id,
             entry.text,
             sorted(entry.parties.values_list("slug", flat=True)),
+            entry.party_names,
             sorted(entry.topics.values_list("slug", flat=True)),
         )
         for entry in TimelineEntry.objects.all()
@@ -78,7 +79,9 @@ def test_entries_follow_changes_to_records_parties_topics_and_citations(seeded):
     assert "Late session" in titles(parties=party)
     party.name = "Latecomers"
     party.save()
-    assert "latecomers" in TimelineEntry.objects.get(anchor=f"session-{session.pk}").text
+    entry = TimelineEntry.objects.get(anchor=f"session-{session.pk}")
+    assert "latecomers" in entry.text
+    assert ["newcomers", "Latecomers"] in entry.party_names
 
     topic = make_topic(name="prisoners", slug="prisoners")
     position = Position.objects.create(
