@@ -122,3 +122,4 @@ def test_upgrading_remakes_a_timeline_that_linked_draft_parties_and_topics():
     assert draft_topic not in entry.topics.all()
     assert entry.topics.exists()
     assert "quiet observers" not in entry.text
+    assert [[party.slug, party.name] for party in entry.parties.all()] == entry.party_names
