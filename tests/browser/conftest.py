@@ -35,6 +35,9 @@ CHROMIUM_ARGS = [
 ]
 AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 SKIP_HINT = "or skip the browser tests with: make test PYTEST_ARGS='-m \"not browser\"'"
+# The browser contexts a test opened, and what their pages met, for its report.
+SEEN = pytest.StashKey[list]()
+CONTEXTS = pytest.StashKey[list]()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -43,6 +46,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """A failing browser test reports what each of its pages showed and every
+    answer that was not a success: a wait that timed out on a shared, loaded CI
+    machine says little by itself (an error page? the sign-in form?)."""
+    report = yield
+    if report.when == "call" and report.failed and CONTEXTS in item.stash:
+        seen = item.stash[SEEN] + list(showing(item.stash[CONTEXTS]))
+        report.sections.append(("what the browser saw", "\n".join(seen)))
+    return report
+
+
+def showing(contexts: list[BrowserContext]) -> Iterator[str]:
+    for context in contexts:
+        for page in context.pages:
+            try:
+                text = page.locator("body").inner_text(timeout=2_000)
+                yield f"page at {page.url}, titled {page.title()!r}, shows:\n{text[:1_500]}"
+            except Exception as error:  # the report must not fail for want of a page
+                yield f"page at {page.url}: could not be read ({error})"
 
 
 @pytest.fixture(scope="session")
@@ -93,13 +118,16 @@ def site(live_server, transactional_db) -> str:
 
 
 @pytest.fixture
-def new_context(browser: Browser, site: str) -> Iterator:
+def new_context(browser: Browser, site: str, request: pytest.FixtureRequest) -> Iterator:
     """Make browser contexts on the live site; all are closed after the test."""
-    contexts: list[BrowserContext] = []
+    contexts: list[BrowserContext] = request.node.stash.setdefault(CONTEXTS, [])
+    seen: list[str] = request.node.stash.setdefault(SEEN, [])
 
     def make(**options) -> BrowserContext:
         context = browser.new_context(base_url=site, **options)
         context.set_default_timeout(10_000)
+        context.on("response", lambda r: r.status >= 400 and seen.append(f"{r.status} for {r.request.method} {r.url}"))
+        context.on("requestfailed", lambda r: seen.append(f"failed: {r.method} {r.url} ({r.failure})"))
         contexts.append(context)
         return context
 
