@@ -488,7 +488,7 @@ def timeline_export(request: HttpRequest, format: str) -> HttpResponse:
 @require_safe
 def talk_list_export(request: HttpRequest, format: str) -> HttpResponse:
     form = TalkFilter(request.GET)
-    shown = form.filter(Talk.objects.for_detail().select_related("follows"))
+    shown = form.filter(Talk.objects.for_export().select_related("follows"))
     talks = shown.iterator(chunk_size=CHUNK)
     return stream(request, format, TALKS, talks, filtered(form, shown.count()), "talks")
 

@@ -18,7 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import ValidationError
 from django.db import connections, models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
@@ -720,14 +720,15 @@ class TalkQuerySet(NamedQuerySet):
     def for_cards(self):
         """The published talks, with what a talk's card shows (its fields
         and their citations): the talks list and home, where the parties,
-        delegations and other names that for_detail() adds were thousands of
+        delegations and other names that for_export() adds were thousands of
         records a page at scale 1,000 that no card shows."""
         return self.published().cited()
 
     def for_detail(self):
-        """The published talks, with what a talk's own page and its open
-        data read: place, dates, status, process, other names and every
-        party involved (drafts left out, as everywhere a reader looks)."""
+        """The published talks, with what a talk's own page reads: place,
+        dates, status, process, other names and the parties that convened,
+        hosted or mediated them (drafts left out, as everywhere a reader
+        looks). The page lists a few delegations, fetched on their own."""
         return (
             self.published()
             .cited()
@@ -736,9 +737,15 @@ class TalkQuerySet(NamedQuerySet):
                 Prefetch("convened_by", queryset=Party.objects.published()),
                 Prefetch("hosted_by", queryset=Party.objects.published()),
                 Prefetch("mediated_by", queryset=Party.objects.published()),
-                Prefetch("delegations", queryset=Delegation.objects.published().select_related("party")),
                 Prefetch("aliases", queryset=Alias.objects.published().cited()),
             )
+        )
+
+    def for_export(self):
+        """As for_detail(), with every delegation's party: open data lists
+        every party involved (Talk.involved_parties)."""
+        return self.for_detail().prefetch_related(
+            Prefetch("delegations", queryset=Delegation.objects.published().select_related("party"))
         )
 
 
@@ -1159,14 +1166,28 @@ class PartyLink(NamedTuple):
         return slug_url("party", self.slug)
 
 
+def entry_facts() -> GenericPrefetch:
+    """An entry's record, with the record's citations and their sources."""
+    return GenericPrefetch("fact", [Talk.objects.cited(), Session.objects.cited(), Milestone.objects.cited()])
+
+
 class TimelineEntryQuerySet(models.QuerySet):
     def for_display(self):
-        """With what an entry shows: its talk, and its record with the
-        record's citations and their sources (its parties it holds itself:
-        TimelineEntry.party_names)."""
-        return self.select_related("talk", "content_type").prefetch_related(
-            GenericPrefetch("fact", [Talk.objects.cited(), Session.objects.cited(), Milestone.objects.cited()]),
-        )
+        """With what an entry shows: its talk, and its record (its parties
+        it holds itself: TimelineEntry.party_names)."""
+        return self.select_related("talk", "content_type").prefetch_related(entry_facts())
+
+    def of_talk(self, talk: "Talk") -> list["TimelineEntry"]:
+        """The talk's entries as for_display() makes them, from the talk as
+        its page already has it (with its citations): fetched again as the
+        talk's own entry's record, it was two more queries a page."""
+        entries = list(self.filter(talk=talk).select_related("content_type"))
+        for entry in entries:
+            entry.talk = talk
+            if entry.content_type.model_class() is Talk:
+                entry.fact = talk
+        prefetch_related_objects(entries, entry_facts())
+        return entries
 
 
 class TimelineEntry(Span):

@@ -5,7 +5,7 @@ two parties' positions side by side."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Prefetch, When
+from django.db.models import Case, Count, Prefetch, When, Window
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -40,7 +40,8 @@ def delegations_of(talk: Talk, limit: int | None = None) -> list[tuple[str, list
     delegations = talk.delegations.at_the_table()
     if limit is not None:
         in_order = Case(*(When(role=role, then=place) for place, role in enumerate(ROLES)))
-        delegations = delegations.order_by(in_order, "party__name")[:limit]
+        # How many there are in all, counted before the limit by the same query.
+        delegations = delegations.annotate(of_all=Window(Count("pk"))).order_by(in_order, "party__name")[:limit]
     grouped = defaultdict(list)
     for delegation in delegations:
         delegation.seats = sorted(
@@ -87,9 +88,9 @@ def talk_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         slug=slug,
     )
-    entries = list(TimelineEntry.objects.filter(talk=talk).for_display())
+    entries = TimelineEntry.objects.of_talk(talk)
     delegation_groups = delegations_of(talk, TALK_DELEGATIONS)
-    shown = sum(len(group) for _, group in delegation_groups)
+    shown = [delegation for _, group in delegation_groups for delegation in group]
     return render(
         request,
         "talks/talk_detail.html",
@@ -105,9 +106,8 @@ def talk_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 name=f"the {talk.name}",
             ),
             "delegation_groups": delegation_groups,
-            "delegations_shown": shown,
-            # Counted always, so that the page asks as many queries whatever the talk's size.
-            "delegation_count": talk.delegations.published().count(),
+            "delegations_shown": len(shown),
+            "delegation_count": shown[0].of_all if shown else 0,
             "matrix": matrix_of(list(talk.positions.for_matrix())),
         },
     )
