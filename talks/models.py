@@ -18,7 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import ValidationError
 from django.db import connections, models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
@@ -66,18 +66,30 @@ def slug_url(name: str, slug: str) -> str:
     return f"{head}{slug}{tail}"
 
 
+class ContentTypeKey(models.Expression):
+    """A model's content type key, looked up as the query is compiled (from
+    ContentTypeManager's cache, as Django's generic relations do), not as it
+    is built: querysets are built at import time (the filter forms' fields).
+    A constant, not a subquery, so that the EXISTS of sourced() reads the
+    citations' (content type, object) index alone, and PostgreSQL plans it
+    without a sub-plan of its own."""
+
+    output_field = models.PositiveIntegerField()
+
+    def __init__(self, model: type[models.Model]):
+        super().__init__()
+        self.model = model
+
+    def as_sql(self, compiler, connection):
+        return "%s", [ContentType.objects.get_for_model(self.model).pk]
+
+
 class CitedQuerySet(models.QuerySet):
     def sourced(self, key: str = "pk") -> Exists:
         """Whether a record has a citation (a passage, or an editor's note):
         the record whose key is `key` of the rows filtered (a link table's
         `party_id`, say, to keep the links to published parties)."""
-        # The content type's key from a subquery of its own rather than a
-        # join, so that the EXISTS reads the citations' (content type,
-        # object) index alone; not looked up here, since querysets are built
-        # at import time (the filter forms' fields).
-        meta = self.model._meta
-        content_type = ContentType.objects.filter(app_label=meta.app_label, model=meta.model_name).values("pk")[:1]
-        return Exists(Citation.objects.filter(content_type=Subquery(content_type), object_id=OuterRef(key)))
+        return Exists(Citation.objects.filter(content_type=ContentTypeKey(self.model), object_id=OuterRef(key)))
 
     def published(self):
         """What readers may see: the records that have a citation. A record
