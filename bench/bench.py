@@ -189,13 +189,17 @@ def ensure_database(database: Database, static_root: Path, rebuild: bool) -> Non
 
 def compact(database: Database) -> None:
     """The PostgreSQL database as a site's would be once autovacuum has been
-    by: planner statistics made, and the space of rows that the build and the
+    by: planner statistics made, the space of rows that the build and the
     migrations replaced given back (the timeline's table was 23 MB for 4 MB
-    of rows after a migration's updates, and every scan of it read them all)."""
+    of rows after a migration's updates, and every scan of it read them all),
+    and the pages marked all-visible, which VACUUM FULL leaves unmarked: until
+    then an index-only scan reads the table as well (published() over every
+    talk's citations: 10.3 ms, then 2.5 ms)."""
     import psycopg
 
     with psycopg.connect(database.url, autocommit=True) as db:
         db.execute("VACUUM FULL ANALYZE")
+        db.execute("VACUUM")
 
 
 def exists(database: Database) -> bool:
