@@ -22,6 +22,7 @@ from talks.models import (
     Alias,
     Citation,
     Claim,
+    Delegation,
     DelegationMember,
     Milestone,
     Party,
@@ -125,6 +126,18 @@ def test_a_talks_page_shows_its_first_delegations_negotiating_parties_first_and_
     assert "Negotiating parties" in section
     assert "Observers" not in section
     assert f'The first 3 of 7 delegations, negotiating parties first: <a href="{ASTANA}delegations/">all 7' in section
+
+
+def test_a_talks_page_counts_only_the_delegations_a_reader_may_see(client, seeded, monkeypatch):
+    monkeypatch.setattr(talk_views, "TALK_DELEGATIONS", 3)
+    talk = Talk.objects.get(slug="astana-2017-01")
+    draft = Delegation.objects.create(talk=talk, party=make_party(name="Draftland", slug="draftland"), role="observer")
+    section = section_of(body(client.get(ASTANA)), "delegations")
+    assert "The first 3 of 7 delegations" in section
+    assert "Draftland" not in section
+    Citation.objects.create(fact=draft, note="Seen at the table by our correspondent.")
+    section = section_of(body(client.get(ASTANA)), "delegations")
+    assert "The first 3 of 8 delegations" in section
 
 
 def test_a_talks_page_lists_every_entry_for_the_sessions_addresses_are_anchors_on_it(client, seeded):
