@@ -366,3 +366,24 @@ def test_sqlites_ranking_function_gives_the_number_the_shared_sql_gives(words, a
             [*shared_params, *own_params, " ".join(words)],
         )
         assert len(set(cursor.fetchone())) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's own counting in bytes")
+@given(
+    words=st.lists(st.sampled_from(["demo", "text", "démo", "الطرف", "ال", "طرف", "de", "a"]), max_size=12),
+    asked=st.lists(st.sampled_from(["demo", "démo", "الطرف", "ال", "a"]), min_size=1, max_size=3),
+    prefix=st.booleans(),
+)
+@hypothesis_settings(max_examples=200, deadline=None)
+def test_postgresqls_ranking_in_bytes_gives_the_number_the_shared_sql_gives(words, asked, prefix):
+    terms = search.Terms(tuple(asked), phrases=(("الطرف", "demo"),), prefix=prefix)
+    shared, shared_params = search.rank(terms, "e.words")
+    own, own_params = search.PostgreSQLBackend.rank(terms)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {shared}, {own} FROM (SELECT %s AS words) e "
+            "CROSS JOIN LATERAL (SELECT ' ' || e.words || ' ' AS padded OFFSET 0) p",
+            [*shared_params, *own_params, " ".join(words)],
+        )
+        assert len(set(cursor.fetchone())) == 1
