@@ -1345,6 +1345,10 @@ class SearchEntry(models.Model):
     text = models.TextField(blank=True)
     # Title, names and text, folded (talks.names.plain): what full-text search indexes.
     words = models.TextField(blank=True)
+    # Its length in characters, which ranking divides by (talks.search.rank):
+    # kept, because the database counts characters by reading every one, and
+    # a search that most entries match would read all their words again.
+    words_length = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name_plural = "search entries"

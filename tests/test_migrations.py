@@ -8,19 +8,22 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from talks import search
 from talks.models import (
+    Citation,
     Delegation,
     DelegationMember,
     Milestone,
     Party,
     Person,
     Process,
+    SearchEntry,
     Session,
     Talk,
     TimelineEntry,
 )
 
-from .builders import make_party, make_topic
+from .builders import make_party, make_person, make_topic
 from .seed import load_seed
 
 about = importlib.import_module("talks.migrations.0003_citation_about_fields")
@@ -123,3 +126,27 @@ def test_upgrading_remakes_a_timeline_that_linked_draft_parties_and_topics():
     assert entry.topics.exists()
     assert "quiet observers" not in entry.text
     assert [[party.slug, party.name] for party in entry.parties.all()] == entry.party_names
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_entries_made_before_their_length_was_kept_are_given_it_and_still_found():
+    load_seed()
+    SearchEntry.objects.filter(kind="party").update(words="الطرف demo party")
+    # Down: the index must still follow writes (on SQLite the table is made afresh each way).
+    call_command("migrate", "talks", "0016", verbosity=0)
+    old = (
+        MigrationExecutor(connection).loader.project_state([("talks", "0016_timeline_published_links_and_names")]).apps
+    )
+    kind = old.get_model("contenttypes", "ContentType").objects.get(app_label="talks", model="person")
+    made = old.get_model("talks", "SearchEntry").objects.create(
+        content_type=kind, object_id=10**6, kind="person", title="Quill", url="/q/", words="fond of quillworts"
+    )
+    assert search.backend().counts(search.Terms(("quillworts",)), []) == {"person": 1}
+    made.delete()
+    call_command("migrate", verbosity=0)
+    assert all(entry.words_length == len(entry.words) for entry in SearchEntry.objects.all())
+    assert SearchEntry.objects.filter(kind="party", words_length=len("الطرف demo party")).exists()
+    # Saved after the migration: the full-text index still follows every write.
+    person = make_person(name="Alexander Lavrentyev", description="Russia's envoy, fond of quillworts.")
+    Citation.objects.create(fact=person, note="From the editor's own reading.")
+    assert [result.entry.url for result in search.find("quillworts")[:5]] == [person.get_absolute_url()]

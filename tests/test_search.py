@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models.functions import Length
 from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
@@ -205,6 +206,15 @@ def test_the_index_follows_every_save_and_delete(seeded, client):
     assert "/people/" + person.slug + "/" not in results(client, "Lavrentiev")
 
 
+def test_every_entry_keeps_the_length_of_its_words_through_edits_in_any_script(seeded):
+    person = noted(make_person(name="Alexander Lavrentyev", description="Russia's envoy for Syria."))
+    noted(Alias.objects.create(named=person, name="Александр Лаврентьев", language="ru", kind=Alias.Kind.ORIGINAL))
+    person.description = "رئيس الوفد الروسي"
+    person.save()
+    assert SearchEntry.objects.filter(object_id=person.pk, kind="person", words__contains="الوفد").exists()
+    assert not SearchEntry.objects.exclude(words_length=Length("words")).exists()
+
+
 def test_renaming_a_party_renames_its_positions_results(seeded):
     party = Party.objects.get(slug="syrian-opposition")
     party.name = "Syrian armed opposition"
@@ -358,12 +368,14 @@ def test_a_search_finds_the_same_in_the_same_order_on_every_database(client, see
 @hypothesis_settings(max_examples=200, deadline=None)
 def test_sqlites_ranking_function_gives_the_number_the_shared_sql_gives(words, asked, prefix):
     terms = search.Terms(tuple(asked), phrases=(("demo", "text"),), prefix=prefix)
-    shared, shared_params = search.rank(terms, "w")
+    shared, shared_params = search.rank(terms, "e.words")
     own, own_params = search.SQLiteBackend.rank(terms)
+    text = " ".join(words)
     with connection.cursor() as cursor:
+        # The length as the entry keeps it (search.entry_of).
         cursor.execute(
-            f"SELECT {shared}, {own.replace('e.words', 'w')} FROM (SELECT %s AS w)",
-            [*shared_params, *own_params, " ".join(words)],
+            f"SELECT {shared}, {own} FROM (SELECT %s AS words, %s AS words_length) e",
+            [*shared_params, *own_params, text, len(text)],
         )
         assert len(set(cursor.fetchone())) == 1
 
@@ -380,10 +392,11 @@ def test_postgresqls_ranking_in_bytes_gives_the_number_the_shared_sql_gives(word
     terms = search.Terms(tuple(asked), phrases=(("الطرف", "demo"),), prefix=prefix)
     shared, shared_params = search.rank(terms, "e.words")
     own, own_params = search.PostgreSQLBackend.rank(terms)
+    text = " ".join(words)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {shared}, {own} FROM (SELECT %s AS words) e "
+            f"SELECT {shared}, {own} FROM (SELECT %s AS words, %s AS words_length) e "
             "CROSS JOIN LATERAL (SELECT ' ' || e.words || ' ' AS padded OFFSET 0) p",
-            [*shared_params, *own_params, " ".join(words)],
+            [*shared_params, *own_params, text, len(text)],
         )
         assert len(set(cursor.fetchone())) == 1
