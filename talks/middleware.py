@@ -61,6 +61,9 @@ HTMX_HEADERS = ("HX-Request", "HX-History-Restore-Request")
 # How long a reader waits for another's build of the same download before
 # building it too: longer than a build takes at scale 1,000 under load.
 BUILD_WAIT = 30
+# How long a reader waits for another's render of the same page: longer
+# than the slowest page takes at scale 1,000 under load.
+RENDER_WAIT = 10
 
 
 def chosen_encoding(request: HttpRequest) -> str:
@@ -120,23 +123,53 @@ class ReaderCacheMiddleware:
             return self.label(HttpResponseNotModified(), etag, version)
         key = f"parley:page:{version.token}:{variant}"
         downloads = Downloads()
-        stored = cache.get(key)
-        if stored is not None:
-            status, headers, content = stored
-            response = HttpResponse(content, status=status)
-            for name, value in headers:
-                response[name] = value
+        if (stored := cache.get(key)) is not None:
+            response = self.stored(stored)
         elif (response := downloads.open(version.token, variant)) is None:
+            response = self.rendered(request, key, version.token, variant, downloads)
+        if response.status_code == 200:
+            self.label(response, etag, version)
+        return response
+
+    def rendered(self, request: HttpRequest, key: str, token: str, variant: str, downloads: "Downloads"):
+        """The page rendered and kept, or, if another request is rendering
+        it already, that request's copy once it is kept.
+
+        Readers who ask for a page nobody has yet (after every edit, for
+        every page) would otherwise each render it: at scale 1,000 eight
+        renders of the full-text search at once on two cores took 5 to 8 s
+        each, where one takes 0.2 s. The mark is in the cache, so it holds
+        among a process's threads with the local cache and among every
+        server with Redis; it lapses after RENDER_WAIT if its renderer dies,
+        and a reader who waited that long renders the page itself."""
+        rendering = f"{key}:rendering"
+        deadline, pause = time.monotonic() + RENDER_WAIT, 0.005
+        while not (marked := cache.add(rendering, True, RENDER_WAIT)) and time.monotonic() < deadline:
+            time.sleep(pause)
+            pause = min(2 * pause, 0.1)
+            if (stored := cache.get(key)) is not None:
+                return self.stored(stored)
+            # Else still rendering, or rendered but not kept (a 404, a
+            # download), and this reader takes the mark and renders it.
+        try:
             response = self.get_response(request)
             if self.keepable(request, response):
                 headers = [(name, value) for name, value in response.items() if name.lower() != "content-length"]
                 if response.streaming:
-                    chunks = response.streaming_content
-                    response.streaming_content = downloads.keep(version.token, variant, headers, chunks)
+                    response.streaming_content = downloads.keep(token, variant, headers, response.streaming_content)
                 else:
                     cache.set(key, (response.status_code, headers, response.content), settings.READER_CACHE_SECONDS)
-        if response.status_code == 200:
-            self.label(response, etag, version)
+            return response
+        finally:
+            if marked:
+                cache.delete(rendering)
+
+    @staticmethod
+    def stored(stored: tuple) -> HttpResponse:
+        status, headers, content = stored
+        response = HttpResponse(content, status=status)
+        for name, value in headers:
+            response[name] = value
         return response
 
     @staticmethod

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 import threading
+import time
+import uuid
 from types import SimpleNamespace
 
 import brotli
@@ -14,8 +16,11 @@ import psycopg
 import pytest
 from django.conf import settings as django_settings
 from django.db import OperationalError, connection
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from talks import middleware
 from talks.middleware import Downloads
@@ -372,3 +377,61 @@ def test_a_host_the_site_does_not_serve_is_refused_even_when_the_page_is_cached(
     etag = client.get("/")["ETag"]
     headers = {"HTTP_IF_NONE_MATCH": etag} if headers else {}
     assert client.get("/", HTTP_HOST="evil.example", **headers).status_code == 400
+
+
+class Renders:
+    """The reader-cache middleware around a view that takes a while and
+    counts its renders, asked by several readers at once, each in a thread."""
+
+    def __init__(self, monkeypatch, status: int = 200, seconds: float = 0.3):
+        version = DataVersion(token=uuid.uuid4().hex, changed_at=timezone.now())
+        monkeypatch.setattr(middleware, "current_version", lambda: version)
+        self.status, self.seconds, self.made = status, seconds, []
+        self.pages = middleware.ReaderCacheMiddleware(self.view)
+
+    def view(self, request):
+        self.made.append(request)
+        number = len(self.made)
+        time.sleep(self.seconds)
+        return HttpResponse(f"page {number}", status=self.status)
+
+    def ask(self, readers: int, apart: float = 0.02) -> list:
+        answers = [None] * readers
+
+        def read(index):
+            answers[index] = self.pages(RequestFactory().get("/timeline/", {"party": "russia"}))
+
+        threads = [threading.Thread(target=read, args=(index,)) for index in range(readers)]
+        for thread in threads:
+            thread.start()
+            time.sleep(apart)
+        for thread in threads:
+            thread.join(10)
+        return answers
+
+
+@pytest.mark.usefixtures("page_cache")
+def test_readers_asking_at_once_for_a_page_nobody_has_share_one_render(monkeypatch):
+    renders = Renders(monkeypatch)
+    answers = renders.ask(4)
+    assert len(renders.made) == 1
+    assert [(answer.status_code, answer.content) for answer in answers] == [(200, b"page 1")] * 4
+
+
+@pytest.mark.usefixtures("page_cache")
+def test_a_page_that_is_not_kept_is_rendered_for_each_reader_in_turn(monkeypatch):
+    renders = Renders(monkeypatch, status=404, seconds=0.05)
+    answers = renders.ask(3)
+    assert len(renders.made) == 3
+    assert sorted(answer.content for answer in answers) == [b"page 1", b"page 2", b"page 3"]
+
+
+@pytest.mark.usefixtures("page_cache")
+def test_a_reader_waits_for_another_render_no_longer_than_the_limit(monkeypatch):
+    monkeypatch.setattr(middleware, "RENDER_WAIT", 0.2)
+    renders = Renders(monkeypatch, seconds=1.0)
+    started = time.monotonic()
+    answers = renders.ask(2)
+    assert len(renders.made) == 2
+    assert sorted(answer.content for answer in answers) == [b"page 1", b"page 2"]
+    assert time.monotonic() - started < 2
