@@ -4,7 +4,8 @@ ReaderCacheMiddleware: a reader page is the same for every reader until the
 record changes, so it is answered by the data version (DataVersion): an
 ETag from the version answers a revalidation with 304 after one query, and
 a page rendered once is kept in Django's cache under the version, the path,
-the normalised query, the HTMX headers and the encoding.
+the normalised query, the HTMX headers and the encoding. Readers who ask for
+a page while another request renders it wait for that request's copy.
 
 Downloads: a streamed response (open data, a whole timeline as JSON or CSV)
 is too large for the cache; it is written to a file as it goes out, and
