@@ -266,17 +266,51 @@ def rank(terms: Terms, column: str) -> tuple[str, list]:
 
 class Backend:
     """Full-text search of the entries' words, ranked (see rank()): the only
-    place that knows which database is in use. Each method asks one question."""
+    place that knows which database is in use. Each method asks one question.
+    A backend gives the SQL that differs: MATCHES, whether an entry `e`
+    matches the database's own query (expression()); FROM, the entries with
+    what its rank() reads; COUNTED, the entries alone."""
+
+    MATCHES: str
+    FROM: str
+    COUNTED: str
+
+    @staticmethod
+    def expression(terms: Terms) -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def rank(terms: Terms) -> tuple[str, list]:
+        raise NotImplementedError
+
+    def _where(self, terms: Terms, exclude: Sequence[int], kind: str | None) -> tuple[str, list]:
+        where, params = [self.MATCHES], [self.expression(terms)]
+        if exclude:
+            where.append(f"e.id NOT IN ({', '.join(['%s'] * len(exclude))})")
+            params += list(exclude)
+        if kind:
+            where.append("e.kind = %s")
+            params.append(kind)
+        return " AND ".join(where), params
 
     def counts(self, terms: Terms, exclude: Sequence[int]) -> Counter:
         """How many entries of each kind match, leaving out `exclude`."""
-        raise NotImplementedError
+        where, params = self._where(terms, exclude, None)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT e.kind, count(*) {self.COUNTED} WHERE {where} GROUP BY e.kind", params)
+            return Counter(dict(cursor.fetchall()))
 
     def page(
         self, terms: Terms, exclude: Sequence[int], kind: str | None, offset: int, limit: int
     ) -> list[SearchEntry]:
         """The matching entries from `offset`, best first."""
-        raise NotImplementedError
+        where, params = self._where(terms, exclude, kind)
+        ranked, ranking = self.rank(terms)
+        sql = (
+            f"SELECT e.*, {ranked} AS rank {self.FROM} WHERE {where} "
+            "ORDER BY rank DESC, e.kind, e.title, e.id LIMIT %s OFFSET %s"
+        )
+        return list(SearchEntry.objects.raw(sql, [*ranking, *params, limit, offset]))
 
     def rebuild(self) -> None:
         """The database's own index made afresh from the entries."""
@@ -291,6 +325,9 @@ class SQLiteBackend(Backend):
     """FTS5: an external-content table over talks_searchentry.words, kept in
     step by triggers (see migration 0012)."""
 
+    MATCHES = "talks_searchentry_fts MATCH %s"
+    FROM = COUNTED = "FROM talks_searchentry_fts JOIN talks_searchentry e ON e.id = talks_searchentry_fts.rowid"
+
     @staticmethod
     def expression(terms: Terms) -> str:
         def phrase(words: Sequence[str], prefix: bool = False) -> str:
@@ -303,33 +340,6 @@ class SQLiteBackend(Backend):
         if not terms.phrases:
             return required
         return " OR ".join([f"({required})", *(phrase(p) for p in terms.phrases)])
-
-    def _where(self, terms, exclude, kind) -> tuple[str, list]:
-        where, params = ["talks_searchentry_fts MATCH %s"], [self.expression(terms)]
-        if exclude:
-            where.append(f"e.id NOT IN ({', '.join(['%s'] * len(exclude))})")
-            params += list(exclude)
-        if kind:
-            where.append("e.kind = %s")
-            params.append(kind)
-        return " AND ".join(where), params
-
-    FROM = "FROM talks_searchentry_fts JOIN talks_searchentry e ON e.id = talks_searchentry_fts.rowid"
-
-    def counts(self, terms, exclude):
-        where, params = self._where(terms, exclude, None)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT e.kind, count(*) {self.FROM} WHERE {where} GROUP BY e.kind", params)
-            return Counter(dict(cursor.fetchall()))
-
-    def page(self, terms, exclude, kind, offset, limit):
-        where, params = self._where(terms, exclude, kind)
-        ranked, ranking = self.rank(terms)
-        sql = (
-            f"SELECT e.*, {ranked} AS rank {self.FROM} WHERE {where} "
-            "ORDER BY rank DESC, e.kind, e.title, e.id LIMIT %s OFFSET %s"
-        )
-        return list(SearchEntry.objects.raw(sql, [*ranking, *params, limit, offset]))
 
     @staticmethod
     def rank(terms: Terms) -> tuple[str, list]:
@@ -369,6 +379,13 @@ class PostgreSQLBackend(Backend):
     that the database keeps, with its GIN index (migration 0012), which the
     model does not know."""
 
+    MATCHES = "e.document @@ to_tsquery('simple', %s)"
+    # The words with a space either side, made once for each matching
+    # entry rather than twice for each word asked for (OFFSET 0 keeps the
+    # planner from folding it back into every use).
+    FROM = "FROM talks_searchentry e CROSS JOIN LATERAL (SELECT ' ' || e.words || ' ' AS padded OFFSET 0) p"
+    COUNTED = "FROM talks_searchentry e"
+
     @staticmethod
     def expression(terms: Terms) -> str:
         words = list(terms.words)
@@ -378,36 +395,6 @@ class PostgreSQLBackend(Backend):
         if not terms.phrases:
             return required
         return " | ".join([f"({required})", *("(" + " <-> ".join(p) + ")" for p in terms.phrases)])
-
-    def _where(self, terms, exclude, kind) -> tuple[str, list]:
-        where, params = ["e.document @@ to_tsquery('simple', %s)"], [self.expression(terms)]
-        if exclude:
-            where.append(f"e.id NOT IN ({', '.join(['%s'] * len(exclude))})")
-            params += list(exclude)
-        if kind:
-            where.append("e.kind = %s")
-            params.append(kind)
-        return " AND ".join(where), params
-
-    def counts(self, terms, exclude):
-        where, params = self._where(terms, exclude, None)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT e.kind, count(*) FROM talks_searchentry e WHERE {where} GROUP BY e.kind", params)
-            return Counter(dict(cursor.fetchall()))
-
-    # The words with a space either side, made once for each matching
-    # entry rather than twice for each word asked for (OFFSET 0 keeps the
-    # planner from folding it back into every use).
-    FROM = "FROM talks_searchentry e CROSS JOIN LATERAL (SELECT ' ' || e.words || ' ' AS padded OFFSET 0) p"
-
-    def page(self, terms, exclude, kind, offset, limit):
-        where, params = self._where(terms, exclude, kind)
-        ranked, ranking = self.rank(terms)
-        sql = (
-            f"SELECT e.*, {ranked} AS rank {self.FROM} WHERE {where} "
-            "ORDER BY rank DESC, e.kind, e.title, e.id LIMIT %s OFFSET %s"
-        )
-        return list(SearchEntry.objects.raw(sql, [*ranking, *params, limit, offset]))
 
     @staticmethod
     def rank(terms: Terms) -> tuple[str, list]:
