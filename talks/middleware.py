@@ -132,7 +132,9 @@ class ReaderCacheMiddleware:
             self.label(response, etag, version)
         return response
 
-    def rendered(self, request: HttpRequest, key: str, token: str, variant: str, downloads: "Downloads"):
+    def rendered(
+        self, request: HttpRequest, key: str, token: str, variant: str, downloads: "Downloads"
+    ) -> HttpResponse:
         """The page rendered and kept, or, if another request is rendering
         it already, that request's copy once it is kept.
 

@@ -2,6 +2,7 @@
 the same for every reader: no cookie."""
 
 import gzip
+import itertools
 import json
 import os
 import subprocess
@@ -386,14 +387,19 @@ class Renders:
     def __init__(self, monkeypatch, status: int = 200, seconds: float = 0.3):
         version = DataVersion(token=uuid.uuid4().hex, changed_at=timezone.now())
         monkeypatch.setattr(middleware, "current_version", lambda: version)
-        self.status, self.seconds, self.made = status, seconds, []
+        self.status, self.seconds, self.made, self.spans = status, seconds, [], []
         self.pages = middleware.ReaderCacheMiddleware(self.view)
 
     def view(self, request):
         self.made.append(request)
-        number = len(self.made)
+        number, started = len(self.made), time.monotonic()
         time.sleep(self.seconds)
+        self.spans.append((started, time.monotonic()))
         return HttpResponse(f"page {number}", status=self.status)
+
+    def one_at_a_time(self) -> bool:
+        spans = sorted(self.spans)
+        return all(end <= start for (_, end), (start, _) in itertools.pairwise(spans))
 
     def ask(self, readers: int, apart: float = 0.02) -> list:
         answers = [None] * readers
@@ -424,6 +430,7 @@ def test_a_page_that_is_not_kept_is_rendered_for_each_reader_in_turn(monkeypatch
     answers = renders.ask(3)
     assert len(renders.made) == 3
     assert sorted(answer.content for answer in answers) == [b"page 1", b"page 2", b"page 3"]
+    assert renders.one_at_a_time()
 
 
 @pytest.mark.usefixtures("page_cache")
